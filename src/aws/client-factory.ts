@@ -1,0 +1,85 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { S3Client } from '@aws-sdk/client-s3';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
+
+/**
+ * The one place AWS SDK v3 clients are built. Credentials come from the SDK's default chain; the endpoint
+ * from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL` when set. Clients are cached per region.
+ *
+ * Every client uses an HTTP/1.1 handler with keep-alive: the Kinesis client's default HTTP/2 handler fails
+ * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway.
+ */
+export class AwsClientFactory {
+  private readonly cache = new Map<string, unknown>();
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(private readonly env: Env) {}
+
+  get defaultRegion(): string {
+    return defaultRegion(this.env);
+  }
+
+  sqs(region?: string): SQSClient {
+    // An explicit endpoint also stops the client from sending requests to the queue URL's own host,
+    // which emulators report as an unresolvable name (sqs.<region>.localhost).
+    return this.client('SQS', region, (config) => new SQSClient(config));
+  }
+
+  kinesis(region?: string): KinesisClient {
+    return this.client('KINESIS', region, (config) => new KinesisClient(config));
+  }
+
+  dynamodbStreams(region?: string): DynamoDBStreamsClient {
+    return this.client('DYNAMODB_STREAMS', region, (config) => new DynamoDBStreamsClient(config));
+  }
+
+  sns(region?: string): SNSClient {
+    return this.client('SNS', region, (config) => new SNSClient(config));
+  }
+
+  s3(region?: string): S3Client {
+    return this.client('S3', region, (config) => new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }));
+  }
+
+  lambda(region?: string): LambdaClient {
+    return this.client('LAMBDA', region, (config) => new LambdaClient(config));
+  }
+
+  /** Destroys every client and closes pooled sockets. */
+  destroy(): void {
+    for (const client of this.cache.values()) (client as { destroy(): void }).destroy();
+    this.cache.clear();
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private client<T>(
+    service: AwsServiceId,
+    region: string | undefined,
+    build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number }) => T,
+  ): T {
+    const resolvedRegion = region ?? this.defaultRegion;
+    const key = `${service}:${resolvedRegion}`;
+    let client = this.cache.get(key) as T | undefined;
+    if (!client) {
+      const endpoint = endpointFor(this.env, service);
+      client = build({
+        region: resolvedRegion,
+        ...(endpoint ? { endpoint } : {}),
+        requestHandler: new NodeHttpHandler({ httpAgent: this.httpAgent, httpsAgent: this.httpsAgent }),
+        // Pollers own their retry policy; the SDK retries only transient transport errors a little.
+        maxAttempts: 3,
+      });
+      this.cache.set(key, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,42 @@
+import type { Redis } from '../redis/redis-connection.js';
+import type { RedisKeys } from '../redis/keys.js';
+import type { AwsClientFactory } from '../aws/client-factory.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { LambdaFunction } from '../functions/lambda-function.js';
+import type { EventSourceMapping } from './event-source-mapping.js';
+import type { MappingStatus } from './mapping-status.js';
+import type { Lifecycle } from '../runtime/lifecycle.js';
+import type { OnFailureDestinations } from '../destinations/on-failure-destination.js';
+
+/**
+ * A poller runs one event source mapping: it reads the source, batches, invokes the function and settles
+ * each batch. `start()` resolves once polling has begun (or rejects with an `InvalidParameterValueException`
+ * style error when the source is unusable); `stop()` is awaitable and idempotent: it stops new reads, aborts
+ * parked long polls, lets in-flight batches finish until `drainTimeoutMs`, then releases what it holds.
+ */
+export type Poller = Lifecycle;
+
+/** What the composition root hands every poller. */
+export interface PollerContext {
+  readonly mapping: EventSourceMapping;
+  /** The function behind the mapping, with its concurrency accounting and ARN. */
+  readonly fn: LambdaFunction;
+  readonly aws: AwsClientFactory;
+  readonly redis: Redis;
+  readonly keys: RedisKeys;
+  readonly metrics: Metrics;
+  /** Already bound to `esmUuid`, `function` and `source`. */
+  readonly logger: Logger;
+  readonly status: MappingStatus;
+  /** Unique id of this service process (lease owner, worker id). */
+  readonly workerId: string;
+  /** How long `stop()` waits for in-flight invocations before giving up on them. */
+  readonly drainTimeoutMs: number;
+  /** Redis URL, for components (BullMQ) that open connections of their own. */
+  readonly redisUrl: string;
+  /** Durable queue of failure records for stream mappings with `DestinationConfig.OnFailure`. */
+  readonly destinations: OnFailureDestinations;
+}
+
+export type PollerFactory = (context: PollerContext) => Poller;

@@ -1,0 +1,129 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric the service exports, declared once on a registry of our own (never prom-client's global one,
+ * so a second instance or a test gets a clean set). Components receive this object by constructor.
+ *
+ * Label sets are bounded: `mapping` (ESM UUID), `function`, `source` (sqs | kinesis | dynamodb), `shard`,
+ * `outcome`. Never a message id or sequence number.
+ */
+const MAPPING_LABELS = ['mapping', 'function', 'source'] as const;
+const SHARD_LABELS = ['mapping', 'function', 'source', 'shard'] as const;
+
+/** Invocation duration buckets, seconds: from a no-op handler up to Lambda's 900 s ceiling. */
+const DURATION_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+/** Batch size buckets, records. */
+const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+export type MappingLabels = { mapping: string; function: string; source: string };
+export type ShardLabels = MappingLabels & { shard: string };
+
+export class Metrics {
+  readonly registry: Registry;
+
+  // Event counts (CloudWatch's ESM EventCount group, spec §5).
+  readonly polledEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly filteredOutEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly invokedEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly failedInvokeEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly deletedEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly deleteFailures: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly droppedEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly onFailureDestinationDeliveredEvents: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly destinationDeliveryFailures: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly retries: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly pollingErrors: Counter<(typeof MAPPING_LABELS)[number]>;
+
+  readonly invocationDuration: Histogram<(typeof MAPPING_LABELS)[number] | 'outcome'>;
+  readonly batchSize: Histogram<(typeof MAPPING_LABELS)[number]>;
+
+  readonly concurrentInvocations: Gauge<(typeof MAPPING_LABELS)[number]>;
+  readonly pollers: Gauge<(typeof MAPPING_LABELS)[number]>;
+  readonly iteratorAge: Gauge<(typeof SHARD_LABELS)[number]>;
+  readonly leasesHeld: Gauge<(typeof MAPPING_LABELS)[number]>;
+
+  // Function side (the Invoke API and every poller invocation).
+  readonly functionInvocations: Counter<'function' | 'outcome'>;
+  readonly functionDuration: Histogram<'function' | 'outcome'>;
+  readonly functionConcurrentExecutions: Gauge<'function'>;
+
+  constructor(options: { collectProcessMetrics?: boolean } = {}) {
+    const registry = new Registry();
+    this.registry = registry;
+    if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+    const counter = (name: string, help: string) =>
+      new Counter({ name, help, labelNames: MAPPING_LABELS, registers: [registry] });
+
+    this.polledEvents = counter('esm_polled_events_total', 'Events read from the source.');
+    this.filteredOutEvents = counter('esm_filtered_out_events_total', 'Events removed by FilterCriteria.');
+    this.invokedEvents = counter('esm_invoked_events_total', 'Events sent to the function; retries count again.');
+    this.failedInvokeEvents = counter(
+      'esm_failed_invoke_events_total',
+      'Events whose invocation failed, including those reported in batchItemFailures.',
+    );
+    this.deletedEvents = counter('esm_deleted_events_total', 'SQS messages deleted after processing or filtering.');
+    this.deleteFailures = counter('esm_delete_failures_total', 'SQS message deletions that failed (the message will be seen again).');
+    this.droppedEvents = counter(
+      'esm_dropped_events_total',
+      'Stream records discarded after retries or record age were exhausted and not delivered to a destination.',
+    );
+    this.onFailureDestinationDeliveredEvents = counter(
+      'esm_on_failure_destination_delivered_events_total',
+      'Stream records whose failure record reached the on-failure destination.',
+    );
+    this.destinationDeliveryFailures = counter(
+      'esm_destination_delivery_failures_total',
+      'Failed attempts to deliver a failure record to the on-failure destination.',
+    );
+    this.retries = counter('esm_retries_total', 'Batches invoked again after a failed attempt.');
+    this.pollingErrors = counter('esm_polling_errors_total', 'Errors while reading from the event source.');
+
+    this.invocationDuration = new Histogram({
+      name: 'esm_invocation_duration_seconds',
+      help: 'Duration of function invocations made by event source mappings, by outcome.',
+      labelNames: [...MAPPING_LABELS, 'outcome'],
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers: [registry],
+    });
+    this.batchSize = new Histogram({
+      name: 'esm_batch_size',
+      help: 'Records per invocation.',
+      labelNames: MAPPING_LABELS,
+      buckets: BATCH_SIZE_BUCKETS,
+      registers: [registry],
+    });
+
+    const gauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: MAPPING_LABELS, registers: [registry] });
+    this.concurrentInvocations = gauge('esm_concurrent_invocations', 'Invocations in flight for the mapping.');
+    this.pollers = gauge('esm_pollers', 'Active pollers of the mapping.');
+    this.leasesHeld = gauge('esm_leases_held', 'Shard leases held by this process for the mapping.');
+    this.iteratorAge = new Gauge({
+      name: 'esm_iterator_age_seconds',
+      help: 'Age of the last record sent to the function: now minus its arrival in the stream.',
+      labelNames: SHARD_LABELS,
+      registers: [registry],
+    });
+
+    this.functionInvocations = new Counter({
+      name: 'esm_function_invocations_total',
+      help: 'Function invocations by outcome (success, function_error, timed_out, throttled, invoke_error).',
+      labelNames: ['function', 'outcome'],
+      registers: [registry],
+    });
+    this.functionDuration = new Histogram({
+      name: 'esm_function_duration_seconds',
+      help: 'Function invocation duration by outcome.',
+      labelNames: ['function', 'outcome'],
+      buckets: DURATION_BUCKETS_SECONDS,
+      registers: [registry],
+    });
+    this.functionConcurrentExecutions = new Gauge({
+      name: 'esm_function_concurrent_executions',
+      help: 'Invocations of the function running now.',
+      labelNames: ['function'],
+      registers: [registry],
+    });
+  }
+}

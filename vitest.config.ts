@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run from the compiled output (`npm test` builds first), exactly as the service runs in production:
+// worker-thread handlers and spawned service processes use the same files the tests import.
+export default defineConfig({
+  test: {
+    include: ['dist/test/**/*.test.js'],
+    globalSetup: ['dist/test/harness/global-setup.js'],
+    pool: 'forks',
+    maxWorkers: 4,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+  },
+});
