@@ -50,7 +50,9 @@ export class AwsClientFactory {
   }
 
   lambda(region?: string): LambdaClient {
-    return this.client('LAMBDA', region, (config) => new LambdaClient(config));
+    // An invoker never retries: a repeated Invoke could run the function twice and would hide a throttle
+    // from the caller's own backoff.
+    return this.client('LAMBDA', region, (config) => new LambdaClient({ ...config, maxAttempts: 1 }));
   }
 
   /** Destroys every client and closes pooled sockets. */

@@ -37,6 +37,8 @@ export interface PollerContext {
   readonly redisUrl: string;
   /** Durable queue of failure records for stream mappings with `DestinationConfig.OnFailure`. */
   readonly destinations: OnFailureDestinations;
+  /** Streams: pause between polls of a shard that is caught up (AWS: 1 s). */
+  readonly streamIdlePollIntervalMs: number;
 }
 
 export type PollerFactory = (context: PollerContext) => Poller;

@@ -18,6 +18,12 @@ const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000
 export type MappingLabels = { mapping: string; function: string; source: string };
 export type ShardLabels = MappingLabels & { shard: string };
 
+/** States of the on-failure delivery queue exported by `esm_destination_queue_jobs`. */
+export const DESTINATION_QUEUE_STATES = ['waiting', 'delayed', 'failed'] as const;
+export type DestinationQueueState = (typeof DESTINATION_QUEUE_STATES)[number];
+/** Counts the on-failure delivery queue's jobs by state; called at scrape time. */
+export type DestinationQueueCounter = () => Promise<Readonly<Record<DestinationQueueState, number>>>;
+
 export class Metrics {
   readonly registry: Registry;
 
@@ -41,6 +47,9 @@ export class Metrics {
   readonly pollers: Gauge<(typeof MAPPING_LABELS)[number]>;
   readonly iteratorAge: Gauge<(typeof SHARD_LABELS)[number]>;
   readonly leasesHeld: Gauge<(typeof MAPPING_LABELS)[number]>;
+  /** Failure records in the on-failure delivery queue by state; counted at scrape by the registered counter. */
+  readonly destinationQueueJobs: Gauge<'state'>;
+  private destinationQueueCounter: DestinationQueueCounter | undefined;
 
   // Function side (the Invoke API and every poller invocation).
   readonly functionInvocations: Counter<'function' | 'outcome'>;
@@ -106,6 +115,24 @@ export class Metrics {
       registers: [registry],
     });
 
+    const countDestinationQueue = () => this.destinationQueueCounter;
+    this.destinationQueueJobs = new Gauge({
+      name: 'esm_destination_queue_jobs',
+      help: 'Failure records in the on-failure delivery queue, by state (waiting, delayed, failed).',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const counter = countDestinationQueue();
+        if (!counter) return;
+        try {
+          const counts = await counter();
+          for (const state of DESTINATION_QUEUE_STATES) this.set({ state }, counts[state]);
+        } catch {
+          // Keep the last values: a scrape must not fail because the queue could not be counted.
+        }
+      },
+    });
+
     this.functionInvocations = new Counter({
       name: 'esm_function_invocations_total',
       help: 'Function invocations by outcome (success, function_error, timed_out, throttled, invoke_error).',
@@ -125,5 +152,10 @@ export class Metrics {
       labelNames: ['function'],
       registers: [registry],
     });
+  }
+
+  /** Registers (or with `undefined` removes) what `esm_destination_queue_jobs` counts at scrape time. */
+  setDestinationQueueCounter(counter: DestinationQueueCounter | undefined): void {
+    this.destinationQueueCounter = counter;
   }
 }

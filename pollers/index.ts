@@ -1,0 +1,9 @@
+import type { PollerFactory } from '../src/mappings/poller.js';
+import type { SourceKind } from '../src/mappings/event-source-mapping.js';
+
+/** Source kind → the poller that serves mappings of that kind. */
+export const pollerFactories: Readonly<Record<SourceKind, PollerFactory | undefined>> = {
+  sqs: undefined,
+  kinesis: undefined,
+  dynamodb: undefined,
+};

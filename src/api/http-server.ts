@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { ApiError } from './api-error.js';
+import type { Logger } from '../observability/logger.js';
+
+/** A route handler answers one request; throwing an ApiError yields Lambda's error response. */
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string>>) => Promise<void> | void;
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+  readonly handler: RouteHandler;
+}
+
+/**
+ * The service's HTTP server: a small router over node:http. Paths use `{name}` placeholders that match one
+ * URL segment (percent-decoded).
+ */
+export class HttpServer {
+  private readonly routes: Route[] = [];
+  private readonly server: Server;
+  private closing = false;
+  /** Responses not yet finished, so that closing can tell them to end their connection. */
+  private readonly openResponses = new Set<ServerResponse>();
+
+  constructor(private readonly logger: Logger) {
+    this.server = createServer((request, response) => void this.dispatch(request, response));
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  route(method: string, path: string, handler: RouteHandler): this {
+    const names: string[] = [];
+    const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    this.routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    return this;
+  }
+
+  /** Listens and resolves with the bound port (useful with port 0). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections and lets open requests finish (their responses close the connection), for at
+   * most `drainTimeoutMs`; then drops whatever is still open.
+   */
+  private closePromise: Promise<void> | undefined;
+  close(drainTimeoutMs = 0): Promise<void> {
+    this.closePromise ??= new Promise<void>((resolve) => {
+      this.closing = true;
+      // Keep-alive clients must not hold the server open: requests still running answer with `Connection: close`.
+      for (const response of this.openResponses) if (!response.headersSent) response.shouldKeepAlive = false;
+      const deadline = setTimeout(() => this.server.closeAllConnections(), drainTimeoutMs);
+      this.server.close(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+      this.server.closeIdleConnections();
+    });
+    return this.closePromise;
+  }
+
+  private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.openResponses.add(response);
+    response.on('close', () => this.openResponses.delete(response));
+    if (this.closing) response.shouldKeepAlive = false;
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    try {
+      for (const route of this.routes) {
+        if (route.method !== request.method) continue;
+        const match = route.pattern.exec(url.pathname);
+        if (!match) continue;
+        const params: Record<string, string> = {};
+        route.names.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1]!)));
+        await route.handler(request, response, params);
+        return;
+      }
+      sendError(response, new ApiError('ResourceNotFoundException', `No route for ${request.method} ${url.pathname}`));
+    } catch (err) {
+      if (err instanceof ApiError) {
+        sendError(response, err);
+        return;
+      }
+      this.logger.error({ err, method: request.method, path: url.pathname }, 'api_request_failed');
+      sendError(response, new ApiError('ServiceException', 'An internal error occurred.'));
+    }
+  }
+}
+
+/** Sends an AWS-style JSON error: status from the error table, `x-amzn-ErrorType` for the SDK. */
+export function sendError(response: ServerResponse, error: ApiError): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  sendJson(response, error.status, error.body(), { 'x-amzn-ErrorType': error.name });
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-RequestId': randomUUID(),
+    ...headers,
+  });
+  response.end(text);
+}
+
+/** Reads the request body up to `limitBytes`; past it, throws the given error (the rest is discarded). */
+export async function readBody(request: IncomingMessage, limitBytes: number, tooLarge: () => ApiError): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    request.resume();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limitBytes) {
+      request.resume();
+      throw tooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

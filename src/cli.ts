@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { loadConfigFile } from './config/load-config.js';
+import { ConfigError } from './config/config-error.js';
+import { processEnv } from './config/env.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Service, MappingRejectedError } from './service.js';
+import { DEFAULT_SERVER_PORT } from './config/service-config.js';
+
+/** Exit codes: 0 done, 1 bad configuration or a mapping its source refused, 2 wrong usage. */
+const EXIT_OK = 0;
+const EXIT_CONFIG = 1;
+const EXIT_USAGE = 2;
+
+const HELP = `esm-poller — event source mapping pollers (SQS, Kinesis, DynamoDB Streams) with AWS Lambda's semantics
+
+Usage:
+  esm-poller start [--config FILE] [--port N]   run the service
+  esm-poller validate FILE                      check a configuration file; print every problem; exit 1 if any
+  esm-poller --help | --version
+
+Options:
+  -c, --config FILE   configuration file (YAML). Default: $ESM_POLLER_CONFIG, else config/default.yaml
+  -p, --port N        HTTP port (Lambda API, /metrics, /healthz, /readyz); overrides server.port
+                      (default ${DEFAULT_SERVER_PORT}; 0 picks a free port)
+
+Environment:
+  ESM_POLLER_CONFIG              configuration file when --config is not given
+  REDIS_URL                      Redis URL when the file has no redis.url (default redis://127.0.0.1:6379)
+  AWS_REGION                     default region (also used in the ARNs of configured functions)
+  AWS_ENDPOINT_URL               endpoint for every AWS service (emulators)
+  AWS_ENDPOINT_URL_<SERVICE>     per-service endpoint: SQS, KINESIS, DYNAMODB, DYNAMODB_STREAMS, SNS, S3, LAMBDA
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...   the AWS SDK's default credential chain
+  Any other variable may be referenced in the configuration as \${VAR} or \${VAR:-default}.
+
+Signals: SIGTERM and SIGINT stop polling, let in-flight invocations finish (shutdown.drainTimeoutSeconds), exit 0.
+Exit codes: 0 success, 1 invalid configuration or a mapping refused by its source, 2 usage error.
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === 'help') {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+  switch (command) {
+    case 'validate':
+      return validate(rest[0] ?? values.config);
+    case 'start':
+      return start(values.config ?? rest[0], values.port);
+    default:
+      process.stderr.write(`${command ? `Unknown command: ${command}\n\n` : ''}${HELP}`);
+      return EXIT_USAGE;
+  }
+}
+
+function validate(file: string | undefined): number {
+  if (!file) {
+    process.stderr.write('validate needs a configuration file: esm-poller validate FILE\n');
+    return EXIT_USAGE;
+  }
+  try {
+    const config = loadConfigFile(file, processEnv());
+    process.stdout.write(`${file}: valid (${config.functions.size} functions, ${config.eventSourceMappings.length} event source mappings)\n`);
+    return EXIT_OK;
+  } catch (err) {
+    return reportConfigError(err, file);
+  }
+}
+
+async function start(file: string | undefined, portText: string | undefined): Promise<number> {
+  const env = processEnv();
+  const configFile = file ?? env.ESM_POLLER_CONFIG ?? 'config/default.yaml';
+  let port: number | undefined;
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`--port: ${portText} is not a port number (0..65535)\n`);
+      return EXIT_USAGE;
+    }
+  }
+  let config;
+  try {
+    config = loadConfigFile(configFile, env);
+  } catch (err) {
+    return reportConfigError(err, configFile);
+  }
+  const logger = createLogger(config.log.level);
+  const service = new Service(config, env, logger);
+
+  // The first SIGTERM/SIGINT drains; a second one during the drain exits at once.
+  let signalled = false;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        logger.warn({ signal }, 'shutdown_forced');
+        process.exit(EXIT_CONFIG);
+      }
+      signalled = true;
+      logger.info({ signal }, 'signal_received');
+      void service.stop().then(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+
+  try {
+    await service.start(port);
+  } catch (err) {
+    if (!signalled) {
+      logger.fatal({ err }, err instanceof MappingRejectedError ? 'mapping_rejected' : 'start_failed');
+      process.stderr.write(`${(err as Error).message}\n`);
+      await service.stop();
+      await flush(logger);
+      return EXIT_CONFIG;
+    }
+  }
+  await stopped;
+  await flush(logger);
+  return EXIT_OK;
+}
+
+function flush(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
+}
+
+function reportConfigError(err: unknown, file: string): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${file}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n`);
+    for (const issue of err.issues) process.stderr.write(`  ${issue.path}: ${issue.message}\n`);
+    return EXIT_CONFIG;
+  }
+  process.stderr.write(`${file}: ${(err as Error).message}\n`);
+  return EXIT_CONFIG;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+// Exit explicitly: a drained service may still hold idle sockets or timers of third-party clients.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`esm-poller: ${(err as Error).message}\n`);
+    process.exit(EXIT_CONFIG);
+  },
+);

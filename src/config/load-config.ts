@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, type ValidationIssue } from './config-error.js';
+import { defaultRegion, type Env } from './env.js';
+import { interpolate } from './interpolate.js';
+import { integerIn, validateFunctions } from './validate-functions.js';
+import {
+  DEFAULT_DRAIN_TIMEOUT_SECONDS,
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_REDIS_URL,
+  DEFAULT_SERVER_HOST,
+  DEFAULT_SERVER_PORT,
+  DEFAULT_STREAM_IDLE_POLL_INTERVAL_MS,
+  LOG_LEVELS,
+  type LogLevel,
+  type ServiceConfig,
+} from './service-config.js';
+import { validateMapping } from '../mappings/validate-mapping.js';
+import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
+
+const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams']);
+
+/** Reads, interpolates and validates a YAML configuration file. Throws ConfigError listing every problem. */
+export function loadConfigFile(file: string, env: Env): ServiceConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: file, message: `cannot read the configuration file: ${(err as Error).message}` }]);
+  }
+  return parseConfig(text, env, dirname(resolve(file)));
+}
+
+/** Parses configuration text; relative handler paths resolve against `baseDir`. */
+export function parseConfig(text: string, env: Env, baseDir: string): ServiceConfig {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, lineCounter: lines });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => ({ path: `(yaml line ${lines.linePos(error.pos[0]).line})`, message: error.message.split('\n')[0]! })),
+    );
+  }
+  const issues: ValidationIssue[] = [];
+  const raw = interpolate(document.toJS() ?? {}, env, '', issues);
+  const config = validateConfig(raw, env, baseDir, issues);
+  if (issues.length > 0 || !config) throw new ConfigError(issues);
+  return deepFreeze(config);
+}
+
+function validateConfig(raw: unknown, env: Env, baseDir: string, issues: ValidationIssue[]): ServiceConfig | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    issues.push({ path: '(root)', message: 'the configuration must be a YAML map' });
+    return undefined;
+  }
+  const root = raw as Record<string, unknown>;
+  for (const key of Object.keys(root)) {
+    if (!TOP_LEVEL_FIELDS.has(key)) issues.push({ path: key, message: 'is not a supported field' });
+  }
+  const functions = validateFunctions(root.functions, baseDir, issues);
+  const functionNames = new Set(functions.keys());
+  // Names of functions that failed validation still count as defined, so their mappings are not reported twice.
+  if (isMap(root.functions)) for (const name of Object.keys(root.functions)) functionNames.add(name);
+
+  const mappings: EventSourceMapping[] = [];
+  if (root.eventSourceMappings !== undefined && root.eventSourceMappings !== null) {
+    if (!Array.isArray(root.eventSourceMappings)) {
+      issues.push({ path: 'eventSourceMappings', message: 'must be a list of event source mappings' });
+    } else {
+      root.eventSourceMappings.forEach((entry, index) => {
+        const result = validateMapping(entry, { path: `eventSourceMappings[${index}]`, functionNames });
+        issues.push(...result.issues);
+        if (result.mapping) mappings.push(result.mapping);
+      });
+    }
+  }
+  reportDuplicates(mappings, issues);
+
+  const redis = section(root, 'redis', ['url', 'keyPrefix'], issues);
+  const server = section(root, 'server', ['host', 'port'], issues);
+  const log = section(root, 'log', ['level'], issues);
+  const shutdown = section(root, 'shutdown', ['drainTimeoutSeconds'], issues);
+  const streams = section(root, 'streams', ['idlePollIntervalMs'], issues);
+
+  const level = log.level ?? 'info';
+  if (!LOG_LEVELS.includes(level as LogLevel)) {
+    issues.push({ path: 'log.level', message: `${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}` });
+  }
+  const region = root.region ?? defaultRegion(env);
+  if (typeof region !== 'string' || !/^[a-z0-9-]+$/.test(region)) issues.push({ path: 'region', message: `${JSON.stringify(region)} is not a region name` });
+
+  return {
+    functions,
+    eventSourceMappings: mappings,
+    redis: {
+      url: stringOr(redis.url, env.REDIS_URL || DEFAULT_REDIS_URL, 'redis.url', issues),
+      keyPrefix: stringOr(redis.keyPrefix, DEFAULT_REDIS_KEY_PREFIX, 'redis.keyPrefix', issues),
+    },
+    server: {
+      host: stringOr(server.host, DEFAULT_SERVER_HOST, 'server.host', issues),
+      port: integerIn(server.port, 'server.port', 0, 65535, DEFAULT_SERVER_PORT, issues),
+    },
+    log: { level: level as LogLevel },
+    region: String(region),
+    shutdown: { drainTimeoutSeconds: integerIn(shutdown.drainTimeoutSeconds, 'shutdown.drainTimeoutSeconds', 0, 3600, DEFAULT_DRAIN_TIMEOUT_SECONDS, issues) },
+    streams: {
+      idlePollIntervalMs: integerIn(streams.idlePollIntervalMs, 'streams.idlePollIntervalMs', 0, 60_000, DEFAULT_STREAM_IDLE_POLL_INTERVAL_MS, issues),
+    },
+  };
+}
+
+/** The same function and source twice is a conflict, as CreateEventSourceMapping reports it (spec §1.3). */
+function reportDuplicates(mappings: readonly EventSourceMapping[], issues: ValidationIssue[]): void {
+  const seen = new Map<string, EventSourceMapping>();
+  const seenUuids = new Set<string>();
+  mappings.forEach((mapping, index) => {
+    const key = `${mapping.FunctionName}\n${mapping.EventSourceArn}`;
+    const first = seen.get(key);
+    if (first) {
+      const message =
+        mapping.sourceKind === 'sqs'
+          ? `An event source mapping with SQS arn (" ${mapping.EventSourceArn} ") and function (" ${mapping.FunctionName} ") already exists. Please update or delete the existing mapping with UUID ${first.UUID}`
+          : `The event source arn (" ${mapping.EventSourceArn} ") and function (" ${mapping.FunctionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${first.UUID}`;
+      issues.push({ path: `eventSourceMappings[${index}]`, message });
+    } else if (seenUuids.has(mapping.UUID)) {
+      issues.push({ path: `eventSourceMappings[${index}].UUID`, message: `${mapping.UUID} is used by another mapping` });
+    }
+    seen.set(key, first ?? mapping);
+    seenUuids.add(mapping.UUID);
+  });
+}
+
+function section(root: Record<string, unknown>, name: string, fields: readonly string[], issues: ValidationIssue[]): Record<string, unknown> {
+  const value = root[name];
+  if (value === undefined || value === null) return {};
+  if (!isMap(value)) {
+    issues.push({ path: name, message: 'must be a map' });
+    return {};
+  }
+  for (const key of Object.keys(value)) {
+    if (!fields.includes(key)) issues.push({ path: `${name}.${key}`, message: 'is not a supported field' });
+  }
+  return value;
+}
+
+function stringOr(value: unknown, fallback: string, path: string, issues: ValidationIssue[]): string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || value === '') {
+    issues.push({ path, message: `${JSON.stringify(value)} must be a non-empty string` });
+    return fallback;
+  }
+  return value;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value instanceof Map) {
+    for (const item of value.values()) deepFreeze(item);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return Object.freeze(value);
+}

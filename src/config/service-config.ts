@@ -1,0 +1,28 @@
+import type { FunctionDefinition } from '../functions/function-definition.js';
+import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
+
+/** The whole configuration after validation: defaults filled, frozen, never read from the environment again. */
+export interface ServiceConfig {
+  readonly functions: ReadonlyMap<string, FunctionDefinition>;
+  readonly eventSourceMappings: readonly EventSourceMapping[];
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly server: { readonly host: string; readonly port: number };
+  readonly log: { readonly level: LogLevel };
+  /** Region used in the ARNs of configured functions and for SDK clients without a region of their own. */
+  readonly region: string;
+  readonly shutdown: { readonly drainTimeoutSeconds: number };
+  readonly streams: { readonly idlePollIntervalMs: number };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Port of the HTTP server (Lambda API, /metrics, /healthz, /readyz) when neither config nor --port sets one. */
+export const DEFAULT_SERVER_PORT = 9050;
+export const DEFAULT_SERVER_HOST = '127.0.0.1';
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_REDIS_KEY_PREFIX = 'esm-poller';
+/** How long SIGTERM waits for in-flight invocations before exiting anyway. */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
+/** Pause between polls of a caught-up shard: AWS polls each shard once per second when idle (spec §3.5). */
+export const DEFAULT_STREAM_IDLE_POLL_INTERVAL_MS = 1_000;

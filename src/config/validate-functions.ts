@@ -1,0 +1,119 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { ValidationIssue } from './config-error.js';
+import {
+  DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+  DEFAULT_MEMORY_SIZE_MB,
+  MAX_FUNCTION_TIMEOUT_SECONDS,
+  MAX_MEMORY_SIZE_MB,
+  MIN_MEMORY_SIZE_MB,
+  type FunctionDefinition,
+  type FunctionTarget,
+} from '../functions/function-definition.js';
+
+/** Lambda function names: letters, digits, hyphens and underscores, 1–64 characters. */
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]+))?$/;
+const FUNCTION_FIELDS = new Set(['handler', 'url', 'arn', 'timeout', 'memorySize', 'reservedConcurrency', 'description']);
+/** Export used when a handler reference names only the file. */
+const DEFAULT_HANDLER_EXPORT = 'handler';
+
+/** Validates the `functions:` map; handler paths are resolved against `baseDir` (the config file's folder). */
+export function validateFunctions(raw: unknown, baseDir: string, issues: ValidationIssue[]): Map<string, FunctionDefinition> {
+  const functions = new Map<string, FunctionDefinition>();
+  if (raw === undefined || raw === null) return functions;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.push({ path: 'functions', message: 'must be a map from function name to its target' });
+    return functions;
+  }
+  for (const [name, value] of Object.entries(raw)) {
+    const path = `functions.${name}`;
+    if (!FUNCTION_NAME.test(name)) {
+      issues.push({ path, message: `function name '${name}' must be 1..64 letters, digits, '-' or '_'` });
+      continue;
+    }
+    const definition = validateFunction(name, value, path, baseDir, issues);
+    if (definition) functions.set(name, definition);
+  }
+  return functions;
+}
+
+function validateFunction(name: string, raw: unknown, path: string, baseDir: string, issues: ValidationIssue[]): FunctionDefinition | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    issues.push({ path, message: 'must be a map with exactly one of handler, url or arn' });
+    return undefined;
+  }
+  const fields = raw as Record<string, unknown>;
+  const before = issues.length;
+  for (const key of Object.keys(fields)) {
+    if (!FUNCTION_FIELDS.has(key)) issues.push({ path: `${path}.${key}`, message: 'is not a supported field' });
+  }
+  const targets = (['handler', 'url', 'arn'] as const).filter((key) => fields[key] !== undefined);
+  if (targets.length !== 1) {
+    issues.push({
+      path,
+      message: targets.length === 0 ? 'needs exactly one of handler, url or arn' : `has ${targets.join(' and ')}; exactly one target is allowed`,
+    });
+  }
+  const target = targets.length === 1 ? validateTarget(targets[0]!, fields[targets[0]!], `${path}.${targets[0]}`, baseDir, issues) : undefined;
+  const timeoutSeconds = integerIn(fields.timeout, `${path}.timeout`, 1, MAX_FUNCTION_TIMEOUT_SECONDS, DEFAULT_FUNCTION_TIMEOUT_SECONDS, issues);
+  const memorySizeMb = integerIn(fields.memorySize, `${path}.memorySize`, MIN_MEMORY_SIZE_MB, MAX_MEMORY_SIZE_MB, DEFAULT_MEMORY_SIZE_MB, issues);
+  const reservedConcurrency =
+    fields.reservedConcurrency === undefined
+      ? undefined
+      : integerIn(fields.reservedConcurrency, `${path}.reservedConcurrency`, 0, 1_000_000, 0, issues);
+  if (issues.length > before || !target) return undefined;
+  return { name, target, timeoutSeconds, memorySizeMb, ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}) };
+}
+
+function validateTarget(kind: 'handler' | 'url' | 'arn', value: unknown, path: string, baseDir: string, issues: ValidationIssue[]): FunctionTarget | undefined {
+  if (typeof value !== 'string' || value.trim() === '') {
+    issues.push({ path, message: `must be a non-empty string, got ${JSON.stringify(value)}` });
+    return undefined;
+  }
+  switch (kind) {
+    case 'handler': {
+      const hash = value.lastIndexOf('#');
+      const file = hash === -1 ? value : value.slice(0, hash);
+      const exportName = hash === -1 ? DEFAULT_HANDLER_EXPORT : value.slice(hash + 1);
+      if (file === '' || exportName === '') {
+        issues.push({ path, message: `'${value}' must look like ./path/file.mjs#exportName` });
+        return undefined;
+      }
+      return { type: 'handler', file: isAbsolute(file) ? file : resolve(baseDir, file), exportName };
+    }
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        issues.push({ path, message: `'${value}' is not a valid URL` });
+        return undefined;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        issues.push({ path, message: `'${value}' must be an http:// or https:// URL` });
+        return undefined;
+      }
+      return { type: 'url', url: value };
+    }
+    case 'arn':
+      if (!LAMBDA_ARN.test(value)) {
+        issues.push({ path, message: `'${value}' is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>])` });
+        return undefined;
+      }
+      return { type: 'arn', arn: value };
+  }
+}
+
+/** An integer within [min, max], or `fallback` when absent; adds an issue naming the value and range. */
+export function integerIn(value: unknown, path: string, min: number, max: number, fallback: number, issues: ValidationIssue[]): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    issues.push({ path, message: `${JSON.stringify(value)} is not an integer` });
+    return fallback;
+  }
+  if (value < min || value > max) {
+    issues.push({ path, message: `${value} is out of range ${min}..${max}` });
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,423 @@
+import type { ValidationIssue } from '../config/config-error.js';
+import { validateFilterCriteria } from '../batch/filter-criteria.js';
+import type { EventSourceMapping, FilterCriteria, StartingPosition } from './event-source-mapping.js';
+import {
+  DEFAULT_BATCHING_WINDOW_SECONDS,
+  DEFAULT_BISECT_BATCH_ON_FUNCTION_ERROR,
+  DEFAULT_PARALLELIZATION_FACTOR,
+  DEFAULT_RECORD_AGE_SECONDS,
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_SQS_BATCH_SIZE,
+  DEFAULT_STREAM_BATCH_SIZE,
+  DEFAULT_TUMBLING_WINDOW_SECONDS,
+  INFINITE_RECORD_AGE_SECONDS,
+  INFINITE_RETRY_ATTEMPTS,
+  MAX_BATCH_SIZE,
+  MAX_BATCHING_WINDOW_SECONDS,
+  MAX_DESTINATION_ARN_CHARS,
+  MAX_FILTER_PATTERN_CHARS,
+  MAX_FILTERS_PER_MAPPING,
+  MAX_FUNCTION_NAME_CHARS,
+  MAX_MAXIMUM_CONCURRENCY,
+  MAX_PARALLELIZATION_FACTOR,
+  MAX_RECORD_AGE_SECONDS,
+  MAX_RETRY_ATTEMPTS,
+  MAX_SQS_BATCH_SIZE_WITHOUT_WINDOW,
+  MAX_SQS_FIFO_BATCH_SIZE,
+  MAX_TUMBLING_WINDOW_SECONDS,
+  MIN_BATCH_SIZE,
+  MIN_BATCHING_WINDOW_SECONDS,
+  MIN_FUNCTION_NAME_CHARS,
+  MIN_MAXIMUM_CONCURRENCY,
+  MIN_PARALLELIZATION_FACTOR,
+  MIN_RECORD_AGE_SECONDS,
+  MIN_TUMBLING_WINDOW_SECONDS,
+} from './mapping-limits.js';
+import { isUuid, mappingUuid } from './mapping-uuid.js';
+import { parseSourceArn, type SourceArn } from './source-arn.js';
+
+export { mappingUuid } from './mapping-uuid.js';
+
+export interface MappingValidationResult {
+  /** Present only when `issues` is empty. */
+  mapping?: EventSourceMapping;
+  issues: ValidationIssue[];
+}
+
+export interface MappingValidationOptions {
+  /** Where the mapping sits, e.g. `eventSourceMappings[1]`; every issue path starts with it. */
+  path: string;
+  /** Names of the configured functions; `FunctionName` must be one of them (or its ARN). */
+  functionNames: ReadonlySet<string>;
+  /** Clock used to refuse a StartingPositionTimestamp in the future, epoch milliseconds. @defaultValue Date.now */
+  now?: () => number;
+}
+
+// AWS wording (spec §1.2–1.3, AWS-recorded or quoted from AWS error responses).
+const UNRECOGNIZED_EVENT_SOURCE = 'Unrecognized event source.';
+const FUNCTION_DOES_NOT_EXIST = 'Function does not exist';
+const FUNCTION_NAME_NULL = "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null.";
+const STARTING_POSITION_NULL = "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.";
+const SQS_WINDOW_REQUIRED = 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10';
+const FIFO_WINDOW_UNSUPPORTED = 'Batching window is not supported for FIFO queues';
+const RECORD_AGE_RULE = 'MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)';
+const startingPositionNotInEnum = (value: string): string =>
+  `1 validation error detected: Value '${value}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]`;
+const unsupportedStartingPosition = (arn: string): string => `Unsupported starting position for arn type: ${arn}`;
+const unsupportedParameter = (field: string): string => `Unsupported ${field} parameter for given event source mapping type.`;
+
+const MAPPING_FIELDS = new Set([
+  'UUID',
+  'FunctionName',
+  'EventSourceArn',
+  'Enabled',
+  'BatchSize',
+  'MaximumBatchingWindowInSeconds',
+  'StartingPosition',
+  'StartingPositionTimestamp',
+  'ParallelizationFactor',
+  'MaximumRetryAttempts',
+  'MaximumRecordAgeInSeconds',
+  'BisectBatchOnFunctionError',
+  'DestinationConfig',
+  'FunctionResponseTypes',
+  'FilterCriteria',
+  'ScalingConfig',
+  'TumblingWindowInSeconds',
+]);
+/** Parameters AWS accepts only on Kinesis and DynamoDB Streams mappings. */
+const STREAM_ONLY_FIELDS = [
+  'StartingPosition',
+  'StartingPositionTimestamp',
+  'ParallelizationFactor',
+  'MaximumRetryAttempts',
+  'MaximumRecordAgeInSeconds',
+  'BisectBatchOnFunctionError',
+  'TumblingWindowInSeconds',
+  'DestinationConfig',
+] as const;
+/** Parameters AWS accepts only on SQS mappings. */
+const SQS_ONLY_FIELDS = ['ScalingConfig'] as const;
+
+const STARTING_POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'];
+const REPORT_BATCH_ITEM_FAILURES = 'ReportBatchItemFailures';
+/** A function name, or its full or partial ARN (optionally `:$LATEST`), resolved to the name. */
+const FUNCTION_REFERENCE = /^(?:arn:(?:aws|aws-cn|aws-us-gov):lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?([A-Za-z0-9_-]{1,64})(?::\$LATEST)?$/;
+/** On-failure destinations of stream mappings: an SQS queue, an SNS topic or an S3 bucket. */
+const DESTINATION_ARNS = [
+  /^arn:(aws|aws-cn|aws-us-gov):sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/,
+  /^arn:(aws|aws-cn|aws-us-gov):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+  /^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+];
+/** ISO 8601 date or date-time; a date-time without offset is read as UTC. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/** Where issues go: the mapping's path and the source named in range messages ("for Kinesis"). */
+interface Context {
+  readonly path: string;
+  readonly issues: ValidationIssue[];
+  readonly sourceLabel?: string;
+}
+
+/**
+ * Validates one raw mapping (as parsed from YAML, AWS field names) at `path` (e.g. 'eventSourceMappings[1]').
+ * Checks every CreateEventSourceMapping rule for the source kind named by the ARN, in AWS's wording where AWS has
+ * one, and reports all problems found. On success the mapping has every default filled in: stream-only fields are
+ * undefined for SQS and SQS-only fields undefined for streams.
+ */
+export function validateMapping(raw: unknown, options: MappingValidationOptions): MappingValidationResult {
+  const issues: ValidationIssue[] = [];
+  if (!isRecord(raw)) {
+    issues.push({ path: options.path, message: `${show(raw)} is not a map of CreateEventSourceMapping fields (FunctionName, EventSourceArn, …)` });
+    return { issues };
+  }
+  for (const key of Object.keys(raw)) {
+    if (!MAPPING_FIELDS.has(key)) issues.push({ path: `${options.path}.${key}`, message: 'is not a supported field' });
+  }
+  const base: Context = { path: options.path, issues };
+  const functionName = readFunctionName(base, raw.FunctionName, options.functionNames);
+  const source = readEventSourceArn(base, raw.EventSourceArn);
+  const ctx: Context = source ? { ...base, sourceLabel: labelOf(source) } : base;
+  const isSqs = source?.kind === 'sqs';
+  const isStream = source !== undefined && !isSqs;
+
+  // Fields of the other family are refused outright; with an unrecognised source both families are only type-checked.
+  for (const field of isSqs ? STREAM_ONLY_FIELDS : isStream ? SQS_ONLY_FIELDS : []) {
+    if (present(raw[field])) report(ctx, field, unsupportedParameter(field));
+  }
+
+  const UUID = readUuid(ctx, raw.UUID);
+  const Enabled = readBoolean(ctx, 'Enabled', raw.Enabled, true);
+  const BatchSize = readInteger(
+    ctx,
+    'BatchSize',
+    raw.BatchSize,
+    MIN_BATCH_SIZE,
+    source?.fifo ? MAX_SQS_FIFO_BATCH_SIZE : MAX_BATCH_SIZE,
+    isSqs ? DEFAULT_SQS_BATCH_SIZE : DEFAULT_STREAM_BATCH_SIZE,
+  );
+  const MaximumBatchingWindowInSeconds = readInteger(
+    ctx,
+    'MaximumBatchingWindowInSeconds',
+    raw.MaximumBatchingWindowInSeconds,
+    MIN_BATCHING_WINDOW_SECONDS,
+    MAX_BATCHING_WINDOW_SECONDS,
+    DEFAULT_BATCHING_WINDOW_SECONDS,
+  );
+  if (source?.fifo && MaximumBatchingWindowInSeconds !== undefined && MaximumBatchingWindowInSeconds > 0) {
+    report(ctx, 'MaximumBatchingWindowInSeconds', FIFO_WINDOW_UNSUPPORTED);
+  }
+  const sqsBatchNeedsWindow = isSqs && !source.fifo && BatchSize !== undefined && BatchSize > MAX_SQS_BATCH_SIZE_WITHOUT_WINDOW;
+  if (sqsBatchNeedsWindow && MaximumBatchingWindowInSeconds === 0) {
+    report(ctx, 'BatchSize', SQS_WINDOW_REQUIRED);
+  }
+  const FunctionResponseTypes = readFunctionResponseTypes(ctx, raw.FunctionResponseTypes);
+  const FilterCriteria = readFilterCriteria(ctx, raw.FilterCriteria, source);
+  const ScalingConfig = isStream ? undefined : readScalingConfig(ctx, raw.ScalingConfig);
+  const streamFields = isSqs ? undefined : readStreamFields(ctx, raw, source, options.now ?? Date.now);
+
+  if (issues.length > 0 || !source || functionName === undefined || UUID === undefined) return { issues };
+  const mapping: EventSourceMapping = {
+    UUID: UUID === null ? mappingUuid(functionName, source.arn) : UUID,
+    FunctionName: functionName,
+    EventSourceArn: source.arn,
+    sourceKind: source.kind,
+    fifo: source.fifo,
+    Enabled: Enabled!,
+    BatchSize: BatchSize!,
+    MaximumBatchingWindowInSeconds: MaximumBatchingWindowInSeconds!,
+    FunctionResponseTypes: FunctionResponseTypes!,
+    ...(FilterCriteria ? { FilterCriteria } : {}),
+    ...(ScalingConfig ? { ScalingConfig } : {}),
+    ...streamFields,
+  };
+  return { mapping, issues };
+}
+
+/** Stream-only parameters with their defaults; for an unrecognised source only their types are checked. */
+function readStreamFields(ctx: Context, raw: Fields, source: SourceArn | undefined, now: () => number): Partial<EventSourceMapping> {
+  const integer = (field: string, min: number, max: number, fallback: number): number | undefined =>
+    readInteger(ctx, field, raw[field], min, max, fallback);
+  return {
+    ...readStartingPosition(ctx, raw, source, now),
+    ParallelizationFactor: integer('ParallelizationFactor', MIN_PARALLELIZATION_FACTOR, MAX_PARALLELIZATION_FACTOR, DEFAULT_PARALLELIZATION_FACTOR),
+    MaximumRetryAttempts: integer('MaximumRetryAttempts', INFINITE_RETRY_ATTEMPTS, MAX_RETRY_ATTEMPTS, DEFAULT_RETRY_ATTEMPTS),
+    MaximumRecordAgeInSeconds: readRecordAge(ctx, raw.MaximumRecordAgeInSeconds),
+    BisectBatchOnFunctionError: readBoolean(ctx, 'BisectBatchOnFunctionError', raw.BisectBatchOnFunctionError, DEFAULT_BISECT_BATCH_ON_FUNCTION_ERROR),
+    TumblingWindowInSeconds: integer('TumblingWindowInSeconds', MIN_TUMBLING_WINDOW_SECONDS, MAX_TUMBLING_WINDOW_SECONDS, DEFAULT_TUMBLING_WINDOW_SECONDS),
+    DestinationConfig: readDestinationConfig(ctx, raw.DestinationConfig),
+  };
+}
+
+/** −1 or 60..604800: values 0..59 lie inside the API model's range, yet AWS refuses them with its own message. */
+function readRecordAge(ctx: Context, value: unknown): number | undefined {
+  const age = readInteger(ctx, 'MaximumRecordAgeInSeconds', value, -Infinity, Infinity, DEFAULT_RECORD_AGE_SECONDS);
+  if (age === undefined || age === INFINITE_RECORD_AGE_SECONDS || (age >= MIN_RECORD_AGE_SECONDS && age <= MAX_RECORD_AGE_SECONDS)) return age;
+  const range = `-1 or ${MIN_RECORD_AGE_SECONDS}..${MAX_RECORD_AGE_SECONDS}`;
+  return void report(ctx, 'MaximumRecordAgeInSeconds', `${age} is out of range ${range}${forSource(ctx)}: ${RECORD_AGE_RULE}`);
+}
+
+function readFunctionName(ctx: Context, value: unknown, functionNames: ReadonlySet<string>): string | undefined {
+  if (!present(value)) return void report(ctx, 'FunctionName', FUNCTION_NAME_NULL);
+  if (typeof value !== 'string') return void report(ctx, 'FunctionName', `${show(value)} is not a string`);
+  if (value.length < MIN_FUNCTION_NAME_CHARS || value.length > MAX_FUNCTION_NAME_CHARS) {
+    const range = `${MIN_FUNCTION_NAME_CHARS}..${MAX_FUNCTION_NAME_CHARS}`;
+    return void report(ctx, 'FunctionName', `${show(value)} must be ${range} characters long (got ${value.length})`);
+  }
+  if (functionNames.has(value)) return value;
+  const name = FUNCTION_REFERENCE.exec(value)?.[1];
+  if (name !== undefined && functionNames.has(name)) return name;
+  return void report(ctx, 'FunctionName', FUNCTION_DOES_NOT_EXIST);
+}
+
+function readEventSourceArn(ctx: Context, value: unknown): SourceArn | undefined {
+  if (present(value) && typeof value !== 'string') return void report(ctx, 'EventSourceArn', `${show(value)} is not a string`);
+  const source = typeof value === 'string' ? parseSourceArn(value) : undefined;
+  if (!source) report(ctx, 'EventSourceArn', UNRECOGNIZED_EVENT_SOURCE);
+  return source;
+}
+
+/** The configured UUID, `null` when none is given (one is derived), undefined when invalid. */
+function readUuid(ctx: Context, value: unknown): string | null | undefined {
+  if (!present(value)) return null;
+  if (typeof value === 'string' && isUuid(value)) return value;
+  return void report(ctx, 'UUID', `${show(value)} is not a UUID (8-4-4-4-12 hexadecimal digits)`);
+}
+
+/** StartingPosition (required for streams) and its timestamp, stored as epoch seconds. */
+function readStartingPosition(ctx: Context, raw: Fields, source: SourceArn | undefined, now: () => number): Partial<EventSourceMapping> {
+  const value = raw.StartingPosition;
+  let position: StartingPosition | undefined;
+  if (!present(value)) {
+    if (source) report(ctx, 'StartingPosition', STARTING_POSITION_NULL);
+  } else if (typeof value !== 'string' || !STARTING_POSITIONS.includes(value as StartingPosition)) {
+    report(ctx, 'StartingPosition', startingPositionNotInEnum(typeof value === 'string' ? value : show(value)));
+  } else if (value === 'AT_TIMESTAMP' && source?.kind === 'dynamodb') {
+    report(ctx, 'StartingPosition', unsupportedStartingPosition(source.arn));
+  } else {
+    position = value as StartingPosition;
+  }
+
+  const rawTimestamp = raw.StartingPositionTimestamp;
+  if (!present(rawTimestamp)) {
+    if (position === 'AT_TIMESTAMP') report(ctx, 'StartingPositionTimestamp', 'is required when StartingPosition is AT_TIMESTAMP');
+    return position ? { StartingPosition: position } : {};
+  }
+  const seconds = timestampSeconds(rawTimestamp);
+  if (seconds === undefined) {
+    report(ctx, 'StartingPositionTimestamp', `${show(rawTimestamp)} is not a timestamp (epoch seconds or an ISO 8601 date-time)`);
+  } else if (seconds * 1000 > now()) {
+    report(ctx, 'StartingPositionTimestamp', `${show(rawTimestamp)} is in the future`);
+  } else if (position !== undefined && position !== 'AT_TIMESTAMP') {
+    report(ctx, 'StartingPositionTimestamp', `is only allowed with StartingPosition AT_TIMESTAMP (StartingPosition is ${position})`);
+  }
+  if (position === undefined) return {};
+  return position === 'AT_TIMESTAMP' ? { StartingPosition: position, StartingPositionTimestamp: seconds } : { StartingPosition: position };
+}
+
+function timestampSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime() / 1000;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().replace(' ', 'T');
+  const iso = ISO_TIMESTAMP.exec(text);
+  if (!iso) return undefined;
+  const hasTimeWithoutOffset = text.length > 10 && iso[1] === undefined;
+  const millis = Date.parse(hasTimeWithoutOffset ? `${text}Z` : text);
+  return Number.isNaN(millis) ? undefined : millis / 1000;
+}
+
+function readDestinationConfig(ctx: Context, value: unknown): EventSourceMapping['DestinationConfig'] {
+  if (!present(value)) return { OnFailure: {} };
+  if (!isRecord(value)) return void report(ctx, 'DestinationConfig', `${show(value)} is not a map such as { OnFailure: { Destination: <arn> } }`);
+  for (const key of Object.keys(value)) {
+    if (key === 'OnSuccess') {
+      if (present(value.OnSuccess)) report(ctx, 'DestinationConfig.OnSuccess', unsupportedParameter('DestinationConfig'));
+    } else if (key !== 'OnFailure') {
+      report(ctx, `DestinationConfig.${key}`, 'is not a supported field');
+    }
+  }
+  const onFailure = value.OnFailure;
+  if (!present(onFailure)) return { OnFailure: {} };
+  if (!isRecord(onFailure)) return void report(ctx, 'DestinationConfig.OnFailure', `${show(onFailure)} is not a map such as { Destination: <arn> }`);
+  for (const key of Object.keys(onFailure)) {
+    if (key !== 'Destination') report(ctx, `DestinationConfig.OnFailure.${key}`, 'is not a supported field');
+  }
+  const destination = onFailure.Destination;
+  if (!present(destination) || destination === '') return { OnFailure: {} };
+  const path = 'DestinationConfig.OnFailure.Destination';
+  if (typeof destination !== 'string') return void report(ctx, path, `${show(destination)} is not a string`);
+  if (destination.length > MAX_DESTINATION_ARN_CHARS) {
+    return void report(ctx, path, `is ${destination.length} characters long; at most ${MAX_DESTINATION_ARN_CHARS} are allowed`);
+  }
+  if (!DESTINATION_ARNS.some((pattern) => pattern.test(destination))) {
+    return void report(ctx, path, `${show(destination)} is not an SQS queue, SNS topic or S3 bucket ARN`);
+  }
+  return { OnFailure: { Destination: destination } };
+}
+
+function readFunctionResponseTypes(ctx: Context, value: unknown): readonly 'ReportBatchItemFailures'[] | undefined {
+  if (!present(value)) return [];
+  if (!Array.isArray(value)) return void report(ctx, 'FunctionResponseTypes', `${show(value)} is not a list such as [${REPORT_BATCH_ITEM_FAILURES}]`);
+  const before = ctx.issues.length;
+  value.forEach((item, index) => {
+    if (item !== REPORT_BATCH_ITEM_FAILURES) report(ctx, `FunctionResponseTypes[${index}]`, `${show(item)} is not one of ${REPORT_BATCH_ITEM_FAILURES}`);
+  });
+  if (value.length > 1) report(ctx, 'FunctionResponseTypes', `has ${value.length} items; at most 1 (${REPORT_BATCH_ITEM_FAILURES}) is allowed`);
+  return ctx.issues.length > before ? undefined : value.length === 0 ? [] : [REPORT_BATCH_ITEM_FAILURES];
+}
+
+/** `{}` and `{ Filters: [] }` mean no filtering (undefined), as AWS treats them. */
+function readFilterCriteria(ctx: Context, value: unknown, source: SourceArn | undefined): FilterCriteria | undefined {
+  if (!present(value)) return undefined;
+  if (!isRecord(value)) return void report(ctx, 'FilterCriteria', `${show(value)} is not a map such as { Filters: [{ Pattern: <json> }] }`);
+  for (const key of Object.keys(value)) {
+    if (key !== 'Filters') report(ctx, `FilterCriteria.${key}`, 'is not a supported field');
+  }
+  const filters = value.Filters;
+  if (!present(filters)) return undefined;
+  if (!Array.isArray(filters)) return void report(ctx, 'FilterCriteria.Filters', `${show(filters)} is not a list of { Pattern: <json> }`);
+  if (filters.length === 0) return undefined;
+  const before = ctx.issues.length;
+  if (filters.length > MAX_FILTERS_PER_MAPPING) {
+    report(ctx, 'FilterCriteria.Filters', `${filters.length} filters exceed the limit of ${MAX_FILTERS_PER_MAPPING} per event source mapping`);
+  }
+  const patterns: { Pattern: string }[] = [];
+  filters.forEach((filter, index) => {
+    const path = `FilterCriteria.Filters[${index}]`;
+    if (!isRecord(filter)) return report(ctx, path, `${show(filter)} is not a map such as { Pattern: <json> }`);
+    for (const key of Object.keys(filter)) {
+      if (key !== 'Pattern') report(ctx, `${path}.${key}`, 'is not a supported field');
+    }
+    const pattern = filter.Pattern;
+    if (typeof pattern !== 'string') return report(ctx, `${path}.Pattern`, `${show(pattern)} is not a string (a JSON filter pattern)`);
+    if (pattern.length > MAX_FILTER_PATTERN_CHARS) {
+      return report(ctx, `${path}.Pattern`, `is ${pattern.length} characters long; at most ${MAX_FILTER_PATTERN_CHARS} are allowed`);
+    }
+    patterns.push({ Pattern: pattern });
+  });
+  if (ctx.issues.length > before) return undefined;
+  const criteria: FilterCriteria = { Filters: patterns };
+  const error = source ? validateFilterCriteria(criteria, source.kind) : undefined;
+  if (error !== undefined) return void report(ctx, 'FilterCriteria', error);
+  return criteria;
+}
+
+/** `ScalingConfig: {}` means no cap (undefined). */
+function readScalingConfig(ctx: Context, value: unknown): EventSourceMapping['ScalingConfig'] {
+  if (!present(value)) return undefined;
+  if (!isRecord(value)) return void report(ctx, 'ScalingConfig', `${show(value)} is not a map such as { MaximumConcurrency: 2..1000 }`);
+  for (const key of Object.keys(value)) {
+    if (key !== 'MaximumConcurrency') report(ctx, `ScalingConfig.${key}`, 'is not a supported field');
+  }
+  if (!present(value.MaximumConcurrency)) return undefined;
+  const maximum = readInteger(ctx, 'ScalingConfig.MaximumConcurrency', value.MaximumConcurrency, MIN_MAXIMUM_CONCURRENCY, MAX_MAXIMUM_CONCURRENCY, undefined);
+  return maximum === undefined ? undefined : { MaximumConcurrency: maximum };
+}
+
+/** An integer within min..max; `fallback` when absent; undefined (with an issue) when invalid. */
+function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number): number;
+function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number | undefined): number | undefined;
+function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number | undefined): number | undefined {
+  if (!present(value)) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value)) return void report(ctx, field, `${show(value)} is not an integer`);
+  if (value < min || value > max) return void report(ctx, field, `${value} is out of range ${min}..${max}${forSource(ctx)}`);
+  return value;
+}
+
+function readBoolean(ctx: Context, field: string, value: unknown, fallback: boolean): boolean | undefined {
+  if (!present(value)) return fallback;
+  if (typeof value !== 'boolean') return void report(ctx, field, `${show(value)} is not a boolean (true or false)`);
+  return value;
+}
+
+function labelOf(source: SourceArn): string {
+  if (source.kind === 'sqs') return source.fifo ? 'SQS FIFO' : 'SQS';
+  return source.kind === 'kinesis' ? 'Kinesis' : 'DynamoDB Streams';
+}
+
+function forSource(ctx: Context): string {
+  return ctx.sourceLabel ? ` for ${ctx.sourceLabel}` : '';
+}
+
+function report(ctx: Context, field: string, message: string): void {
+  ctx.issues.push({ path: `${ctx.path}.${field}`, message });
+}
+
+/** YAML `Field:` with no value parses as null; like AWS's JSON, null means "not given". */
+function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { emulatorClientConfig } from './aws-clients.js';
+import { startLocalServer, type LocalServer, type LocalServerOptions, type LocalServerSpec } from './local-server.js';
+import { REPO_ROOT } from './repo-root.js';
+
+const DYNAMODB_READY_TIMEOUT_MS = 60_000;
+const DYNAMODB_LOCAL_DIR = join(REPO_ROOT, 'node_modules/amplify-dynamodb-simulator/emulator');
+
+const DYNAMODB_LOCAL: LocalServerSpec = {
+  name: 'dynamodb-local',
+  launch: (port) => ({
+    command: 'java',
+    args: [
+      `-Djava.library.path=${join(DYNAMODB_LOCAL_DIR, 'DynamoDBLocal_lib')}`,
+      // A small heap and one GC thread: the machine running tests is shared by many processes.
+      '-Xmx512m',
+      '-XX:+UseSerialGC',
+      '-jar',
+      'DynamoDBLocal.jar',
+      '-inMemory',
+      // Without -sharedDb every access key and region has its own database, and a client signing with the
+      // stream ARN's region ("ddblocal") would see no tables.
+      '-sharedDb',
+      '-port',
+      String(port),
+    ],
+    cwd: DYNAMODB_LOCAL_DIR,
+  }),
+  url: (port) => `http://127.0.0.1:${port}`,
+  probe: async (url) => {
+    const dynamodb = new DynamoDBClient(emulatorClientConfig(url, { maxAttempts: 1, requestTimeoutMs: 5_000 }));
+    try {
+      await dynamodb.send(new ListTablesCommand({}));
+    } finally {
+      dynamodb.destroy();
+    }
+  },
+  readyTimeoutMs: DYNAMODB_READY_TIMEOUT_MS,
+};
+
+/** Starts DynamoDB Local (in memory, shared database, streams on the same endpoint) on a free loopback port. */
+export function startDynamodbServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  return startLocalServer(DYNAMODB_LOCAL, options);
+}

@@ -1,0 +1,45 @@
+import { connect } from 'node:net';
+import { startLocalServer, type LocalServer, type LocalServerOptions, type LocalServerSpec } from './local-server.js';
+
+const REDIS_READY_TIMEOUT_MS = 15_000;
+const PING_TIMEOUT_MS = 2_000;
+
+const REDIS_SERVER: LocalServerSpec = {
+  name: 'redis-server',
+  // No persistence: every start is empty, and nothing is written to the working directory.
+  launch: (port) => ({
+    command: 'redis-server',
+    args: ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'],
+  }),
+  url: (port) => `redis://127.0.0.1:${port}`,
+  probe: (url) => ping(Number(new URL(url).port)),
+  readyTimeoutMs: REDIS_READY_TIMEOUT_MS,
+};
+
+/**
+ * Starts a `redis-server` (binary on PATH) on a free loopback port, or on `options.port` — e.g. to restart a
+ * stopped one where its clients expect it. Tests that stop, restart or flush Redis start their own with this.
+ */
+export function startRedisServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  return startLocalServer(REDIS_SERVER, options);
+}
+
+/** Resolves when the server answers PING with PONG (inline protocol, no client library). */
+function ping(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(PING_TIMEOUT_MS, () => socket.destroy(new Error('PING timed out')));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: string) => {
+      reply += chunk;
+      if (!reply.includes('\r\n')) return;
+      socket.destroy();
+      if (reply.startsWith('+PONG')) resolve();
+      else reject(new Error(`PING answered ${JSON.stringify(reply.trim())}`));
+    });
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error('connection closed before PONG')));
+  });
+}

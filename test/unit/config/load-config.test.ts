@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/config/config-error.js';
+import { DEFAULT_SERVER_PORT } from '../../../src/config/service-config.js';
+
+const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:orders';
+const STREAM = 'arn:aws:kinesis:us-east-1:000000000000:stream/clicks';
+
+function issuesOf(text: string, env: Record<string, string> = {}): string[] {
+  try {
+    parseConfig(text, env, '/srv/app');
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('fills every default of an empty configuration', () => {
+    const config = parseConfig('', {}, '/srv');
+    expect(config.functions.size).toBe(0);
+    expect(config.eventSourceMappings).toEqual([]);
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller' });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: DEFAULT_SERVER_PORT });
+    expect(config.log.level).toBe('info');
+    expect(config.region).toBe('us-east-1');
+    expect(config.shutdown.drainTimeoutSeconds).toBe(30);
+    expect(config.streams.idlePollIntervalMs).toBe(1000);
+  });
+
+  it('takes the Redis URL and region from the environment when the file has none', () => {
+    const config = parseConfig('', { REDIS_URL: 'redis://cache:6380', AWS_REGION: 'eu-west-1' }, '/srv');
+    expect(config.redis.url).toBe('redis://cache:6380');
+    expect(config.region).toBe('eu-west-1');
+  });
+
+  it('resolves a handler relative to the configuration folder and defaults its export and limits', () => {
+    const config = parseConfig('functions:\n  worker:\n    handler: ./handlers/worker.mjs\n', {}, '/srv/app');
+    expect(config.functions.get('worker')).toEqual({
+      name: 'worker',
+      target: { type: 'handler', file: '/srv/app/handlers/worker.mjs', exportName: 'handler' },
+      timeoutSeconds: 3,
+      memorySizeMb: 128,
+    });
+  });
+
+  it('reads each target kind with its settings', () => {
+    const config = parseConfig(
+      [
+        'functions:',
+        '  a: { handler: "./a.mjs#main", timeout: 900, memorySize: 256, reservedConcurrency: 4 }',
+        '  b: { url: "http://127.0.0.1:8080/fn" }',
+        '  c: { arn: "arn:aws:lambda:us-east-1:123456789012:function:remote:live" }',
+      ].join('\n'),
+      {},
+      '/srv',
+    );
+    expect(config.functions.get('a')).toMatchObject({ target: { exportName: 'main' }, timeoutSeconds: 900, memorySizeMb: 256, reservedConcurrency: 4 });
+    expect(config.functions.get('b')?.target).toEqual({ type: 'url', url: 'http://127.0.0.1:8080/fn' });
+    expect(config.functions.get('c')?.target).toEqual({ type: 'arn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:remote:live' });
+  });
+
+  it('reports every function problem with its path', () => {
+    expect(
+      issuesOf(
+        [
+          'functions:',
+          '  none: {}',
+          '  two: { url: "http://x", arn: "arn:aws:lambda:us-east-1:123456789012:function:f" }',
+          '  slow: { url: "http://x", timeout: 901 }',
+          '  small: { url: "http://x", memorySize: 64 }',
+          '  odd: { url: "ftp://x", colour: red }',
+          '  badarn: { arn: "arn:aws:sqs:us-east-1:123456789012:q" }',
+          '  "bad name": { url: "http://x" }',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'functions.none: needs exactly one of handler, url or arn',
+      'functions.two: has url and arn; exactly one target is allowed',
+      'functions.slow.timeout: 901 is out of range 1..900',
+      'functions.small.memorySize: 64 is out of range 128..10240',
+      'functions.odd.colour: is not a supported field',
+      "functions.odd.url: 'ftp://x' must be an http:// or https:// URL",
+      "functions.badarn.arn: 'arn:aws:sqs:us-east-1:123456789012:q' is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>])",
+      "functions.bad name: function name 'bad name' must be 1..64 letters, digits, '-' or '_'",
+    ]);
+  });
+
+  it('validates mappings with their path and rejects an undefined function', () => {
+    const issues = issuesOf(
+      [
+        'functions: { f: { url: "http://x" } }',
+        'eventSourceMappings:',
+        `  - { FunctionName: f, EventSourceArn: "${QUEUE}" }`,
+        `  - { FunctionName: f, EventSourceArn: "${STREAM}", StartingPosition: LATEST, BatchSize: 20000 }`,
+        `  - { FunctionName: ghost, EventSourceArn: "${QUEUE}" }`,
+      ].join('\n'),
+    );
+    expect(issues).toContain('eventSourceMappings[1].BatchSize: 20000 is out of range 1..10000 for Kinesis');
+    expect(issues.some((line) => line.startsWith('eventSourceMappings[2].FunctionName: '))).toBe(true);
+    expect(issues.some((line) => line.startsWith('eventSourceMappings[0]'))).toBe(false);
+  });
+
+  it('refuses the same function and queue twice with the AWS conflict message', () => {
+    const issues = issuesOf(
+      ['functions: { f: { url: "http://x" } }', 'eventSourceMappings:', `  - { FunctionName: f, EventSourceArn: "${QUEUE}" }`, `  - { FunctionName: f, EventSourceArn: "${QUEUE}" }`].join(
+        '\n',
+      ),
+    );
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(
+      /^eventSourceMappings\[1\]: An event source mapping with SQS arn \(" arn:aws:sqs:us-east-1:000000000000:orders "\) and function \(" f "\) already exists\. Please update or delete the existing mapping with UUID [0-9a-f-]{36}$/,
+    );
+  });
+
+  it('reports unknown sections, bad ports and log levels', () => {
+    expect(issuesOf('colour: red\nserver: { port: 70000 }\nlog: { level: loud }\nredis: { url: 5 }')).toEqual([
+      'colour: is not a supported field',
+      'log.level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
+      'redis.url: 5 must be a non-empty string',
+      'server.port: 70000 is out of range 0..65535',
+    ]);
+  });
+
+  it('reports YAML syntax errors with the line', () => {
+    const issues = issuesOf('functions:\n  f: { url: "http://x"\n');
+    expect(issues[0]).toMatch(/^\(yaml line \d+\): /);
+  });
+
+  it('interpolates before validating, so a variable can carry a number', () => {
+    const config = parseConfig(
+      ['functions: { f: { url: "${TARGET}" } }', 'eventSourceMappings:', '  - { FunctionName: f, EventSourceArn: "${ARN}", BatchSize: "${SIZE:-5}" }'].join('\n'),
+      { TARGET: 'http://127.0.0.1:1/f', ARN: QUEUE },
+      '/srv',
+    );
+    expect(config.eventSourceMappings[0]).toMatchObject({ BatchSize: 5, EventSourceArn: QUEUE, sourceKind: 'sqs' });
+  });
+
+  it('returns a frozen configuration', () => {
+    const config = parseConfig('server: { port: 1 }', {}, '/srv');
+    expect(Object.isFrozen(config.server)).toBe(true);
+  });
+});
