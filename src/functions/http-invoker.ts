@@ -15,6 +15,7 @@ import {
 import { FunctionUnreachableError, InvokerClosedError } from './invoke-error.js';
 import type { Logger } from '../observability/logger.js';
 import { once } from '../runtime/lifecycle.js';
+import { InFlight } from '../runtime/in-flight.js';
 
 /** Version reported when the target does not send `X-Amz-Executed-Version`. */
 const DEFAULT_EXECUTED_VERSION = '$LATEST';
@@ -40,7 +41,7 @@ export class HttpInvoker implements Invoker {
   private readonly url: URL;
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
-  private readonly inFlight = new Set<Promise<InvokeOutcome>>();
+  private readonly inFlight = new InFlight<InvokeOutcome>();
   private readonly logger: Logger;
   private closing = false;
 
@@ -63,17 +64,13 @@ export class HttpInvoker implements Invoker {
   }
 
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
-    const requestId = options.requestId ?? randomUUID();
-    const outcome = this.run(payload, requestId);
-    this.inFlight.add(outcome);
-    void outcome.then(() => this.inFlight.delete(outcome));
-    return outcome;
+    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID()));
   }
 
   /** Waits for in-flight requests (bounded by the timeout), then closes the pooled sockets. */
   readonly close = once(async (): Promise<void> => {
     this.closing = true;
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.drain();
     this.agent.destroy();
   });
 

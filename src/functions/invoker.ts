@@ -25,7 +25,7 @@ export interface SuccessOutcome extends OutcomeBase {
 
 /**
  * The function ran and failed (threw, crashed, ran out of memory, answered with an error status).
- * `payload` is the Lambda error object as JSON text: `{"errorType","errorMessage","stackTrace"?}`.
+ * `payload` is the Lambda error object as JSON text: `{"errorType","errorMessage","trace"?}` (the Node runtime shape).
  */
 export interface FunctionErrorOutcome extends OutcomeBase {
   readonly kind: 'function_error' | 'timed_out';

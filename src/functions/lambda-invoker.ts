@@ -8,6 +8,7 @@ import { InvokerClosedError } from './invoke-error.js';
 import type { AwsClientFactory } from '../aws/client-factory.js';
 import type { Logger } from '../observability/logger.js';
 import { once } from '../runtime/lifecycle.js';
+import { InFlight } from '../runtime/in-flight.js';
 
 /** Extra wait past the function timeout before the client gives up: the platform needs time to report it. */
 export const LAMBDA_CLIENT_TIMEOUT_MARGIN_MS = 1_000;
@@ -46,7 +47,7 @@ export function parseFunctionArn(arn: string): FunctionArn {
 export class LambdaInvoker implements Invoker {
   private readonly client: LambdaClient;
   private readonly target: FunctionArn;
-  private readonly inFlight = new Set<Promise<InvokeOutcome>>();
+  private readonly inFlight = new InFlight<InvokeOutcome>();
   private readonly logger: Logger;
   private closing = false;
 
@@ -62,17 +63,13 @@ export class LambdaInvoker implements Invoker {
   }
 
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
-    const requestId = options.requestId ?? randomUUID();
-    const outcome = this.run(payload, requestId);
-    this.inFlight.add(outcome);
-    void outcome.then(() => this.inFlight.delete(outcome));
-    return outcome;
+    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID()));
   }
 
   /** Waits for in-flight invocations; the shared client belongs to the AwsClientFactory. */
   readonly close = once(async (): Promise<void> => {
     this.closing = true;
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.drain();
   });
 
   private async run(payload: string, requestId: string): Promise<InvokeOutcome> {

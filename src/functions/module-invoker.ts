@@ -15,6 +15,7 @@ import { WorkerPool } from './worker-pool.js';
 import { InvalidRequestContentError, InvokerClosedError, InvokerInternalError } from './invoke-error.js';
 import type { Logger } from '../observability/logger.js';
 import { once } from '../runtime/lifecycle.js';
+import { InFlight } from '../runtime/in-flight.js';
 
 /** An idle execution environment is terminated after this long without an invocation. */
 export const IDLE_ENVIRONMENT_TIMEOUT_MS = 60_000;
@@ -45,7 +46,7 @@ export interface ModuleInvokerOptions {
  */
 export class ModuleInvoker implements Invoker {
   private readonly pool: WorkerPool;
-  private readonly inFlight = new Set<Promise<InvokeOutcome>>();
+  private readonly inFlight = new InFlight<InvokeOutcome>();
   private readonly logger: Logger;
   private readonly maxConcurrency: number;
   private readonly initTimeoutMs: number;
@@ -90,17 +91,13 @@ export class ModuleInvoker implements Invoker {
   }
 
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
-    const requestId = options.requestId ?? randomUUID();
-    const outcome = this.run(payload, requestId);
-    this.inFlight.add(outcome);
-    void outcome.then(() => this.inFlight.delete(outcome));
-    return outcome;
+    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID()));
   }
 
   /** Waits for in-flight invocations (bounded by the timeout), then terminates every worker. */
   readonly close = once(async (): Promise<void> => {
     this.closing = true;
-    await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.drain();
     await this.pool.close();
   });
 
