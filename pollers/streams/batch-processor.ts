@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { parseBatchItemFailures, lowestSequenceNumber } from '../../src/batch/batch-item-failures.js';
+import type { OnFailureDestinations } from '../../src/destinations/on-failure-destination.js';
+import type { BatchInfoKey, StreamFailureCondition } from '../../src/destinations/stream-failure-record.js';
+import { isFunctionError, type InvokeOutcome } from '../../src/functions/invoker.js';
+import type { LambdaFunction } from '../../src/functions/lambda-function.js';
+import { reportsBatchItemFailures, type EventSourceMapping, type SourceKind } from '../../src/mappings/event-source-mapping.js';
+import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, type MappingStatus } from '../../src/mappings/mapping-status.js';
+import type { Logger } from '../../src/observability/logger.js';
+import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
+import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
+import { eventPayload, failureDeliveryOf, type LastInvocation } from './failure-delivery.js';
+import { bisect, decideRetry, expiredPrefixLength, type FailureKind, type RetrySettings } from './retry-policy.js';
+import type { StreamRecord } from './stream-event-builder.js';
+
+/** How processing a batch ended. */
+export type BatchProcessResult =
+  /** Every record was settled (succeeded or discarded). */
+  | 'completed'
+  /** Stopped before that (shutdown, lease lost, drain deadline): the unsettled rest is left to be read again. */
+  | 'interrupted';
+
+export interface BatchProcessorOptions {
+  readonly mapping: EventSourceMapping;
+  readonly fn: LambdaFunction;
+  readonly destinations: OnFailureDestinations;
+  readonly metrics: Metrics;
+  readonly labels: MappingLabels;
+  readonly logger: Logger;
+  readonly status: MappingStatus;
+  readonly settings: RetrySettings;
+  readonly source: SourceKind;
+  readonly batchInfoKey: BatchInfoKey;
+  readonly streamArn: string;
+  readonly shardId: string;
+  /** Aborts retries and waits (shutdown or lease lost); an invocation in flight is still awaited. */
+  readonly halt: AbortSignal;
+  /** Aborts waiting for an invocation in flight (the drain deadline passed). */
+  readonly drain: AbortSignal;
+  /** Called with records, in shard order, once they are settled; may throw LeaseLostError. */
+  readonly settle: (sequenceNumbers: readonly string[]) => Promise<void>;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
+
+/** Records still to process and their history. */
+interface Slice {
+  records: readonly StreamRecord[];
+  /** Counted retries made. */
+  retries: number;
+  /** Consecutive uncounted failures (throttles, invoke errors). */
+  uncounted: number;
+  /** Invocations made with these records (across bisection). */
+  invokes: number;
+  last?: LastInvocation;
+}
+
+/** One invocation and what it means. */
+type Attempt =
+  | { readonly kind: 'success' }
+  | { readonly kind: 'partial'; readonly failedFrom: number; readonly failedCount: number }
+  | { readonly kind: Exclude<FailureKind, 'partial'> };
+
+/**
+ * Invokes the function with one stream batch until every record is settled, exactly as Lambda does for Kinesis
+ * and DynamoDB Streams (spec §3.4, §3.6, §3.7): retries with backoff, bisection, partial batch responses,
+ * MaximumRecordAgeInSeconds checked before every invocation, and on-failure records queued durably before the
+ * records count as settled. Records are settled strictly in order; the shard is blocked meanwhile.
+ */
+export class BatchProcessor {
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: BatchProcessorOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  async process(records: readonly StreamRecord[]): Promise<BatchProcessResult> {
+    const { settings } = this.options;
+    const queue: Slice[] = [{ records, retries: 0, uncounted: 0, invokes: 0 }];
+    while (queue.length > 0) {
+      if (this.options.halt.aborted) return 'interrupted';
+      const slice = queue[0]!;
+
+      const expired = expiredPrefixLength(
+        slice.records.map((record) => record.arrivalEpochMs),
+        this.now(),
+        settings.maximumRecordAgeSeconds,
+      );
+      if (expired > 0) {
+        const gone = slice.records.slice(0, expired);
+        if (!(await this.discard(gone, 'RecordAgeExceeded', slice))) return 'interrupted';
+        slice.records = slice.records.slice(expired);
+        if (slice.records.length === 0) {
+          queue.shift();
+          continue;
+        }
+      }
+
+      const attempt = await this.invoke(slice);
+      if (!attempt) return 'interrupted';
+      if (attempt.kind === 'success') {
+        await this.options.settle(slice.records.map((record) => record.sequenceNumber));
+        queue.shift();
+        continue;
+      }
+      if (attempt.kind === 'partial' && attempt.failedFrom > 0) {
+        await this.options.settle(slice.records.slice(0, attempt.failedFrom).map((record) => record.sequenceNumber));
+        slice.records = slice.records.slice(attempt.failedFrom);
+      }
+
+      const decision = decideRetry(
+        { kind: attempt.kind, recordCount: slice.records.length, retriesUsed: slice.retries, uncountedFailures: slice.uncounted },
+        settings,
+        this.random,
+      );
+      if (decision.action === 'bisect') {
+        const [left, right] = bisect(slice.records);
+        this.options.logger.info({ shardId: this.options.shardId, left: left.length, right: right.length }, 'batch_bisected');
+        // Each half starts its own invocation count (approximateInvokeCount = MaximumRetryAttempts + 1 when a half is
+        // exhausted); retries already counted stay counted.
+        const { last: _last, ...history } = slice;
+        queue.splice(0, 1, { ...history, records: left, uncounted: 0, invokes: 0 }, { ...history, records: right, uncounted: 0, invokes: 0 });
+        continue;
+      }
+      if (decision.action === 'discard') {
+        if (!(await this.discard(slice.records, decision.condition, slice))) return 'interrupted';
+        queue.shift();
+        continue;
+      }
+      if (decision.counted) {
+        slice.retries += 1;
+        slice.uncounted = 0;
+      } else slice.uncounted += 1;
+      this.options.metrics.retries.inc(this.options.labels);
+      this.options.logger.info(
+        { shardId: this.options.shardId, failure: attempt.kind, counted: decision.counted, retries: slice.retries, delayMs: decision.delayMs },
+        'batch_retry_scheduled',
+      );
+      if (!(await sleep(decision.delayMs, this.options.halt))) return 'interrupted';
+    }
+    return 'completed';
+  }
+
+  /** Invokes the function once with a slice; undefined when the drain deadline passed while it ran. */
+  private async invoke(slice: Slice): Promise<Attempt | undefined> {
+    const { fn, metrics, labels } = this.options;
+    const records = slice.records;
+    const last = records[records.length - 1]!;
+    metrics.invokedEvents.inc(labels, records.length);
+    metrics.batchSize.observe(labels, records.length);
+    metrics.iteratorAge.set({ ...labels, shard: this.options.shardId }, Math.max(0, this.now() - last.arrivalEpochMs) / 1000);
+    metrics.concurrentInvocations.inc(labels);
+    const running = fn.invoke(eventPayload(records), { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
+    const outcome = await raceAbort(running, this.options.drain);
+    if (!outcome) {
+      running.catch(() => undefined);
+      this.options.logger.warn({ shardId: this.options.shardId, records: records.length }, 'invocation_abandoned_at_drain_deadline');
+      return undefined;
+    }
+    slice.invokes += 1;
+    metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
+    const attempt = this.interpret(outcome, records);
+    if (outcome.kind !== 'throttled' && outcome.kind !== 'invoke_error') {
+      slice.last = {
+        requestId: outcome.requestId,
+        executedVersion: outcome.executedVersion,
+        functionError: isFunctionError(outcome) ? 'Unhandled' : null,
+      };
+    }
+    if (attempt.kind === 'invoke_error') metrics.failedInvokeEvents.inc(labels, records.length);
+    if (attempt.kind === 'partial') metrics.failedInvokeEvents.inc(labels, attempt.failedCount);
+    this.options.status.record(attempt.kind === 'success' ? PROCESSING_OK : PROBLEM_FUNCTION_CALL_FAILED);
+    const logLevel = attempt.kind === 'success' ? 'debug' : 'warn';
+    this.options.logger[logLevel](
+      {
+        shardId: this.options.shardId,
+        records: records.length,
+        firstSequenceNumber: records[0]!.sequenceNumber,
+        lastSequenceNumber: last.sequenceNumber,
+        outcome: outcome.kind,
+        result: attempt.kind,
+        requestId: outcome.requestId,
+        durationMs: outcome.durationMs,
+        ...(outcome.kind === 'function_error' || outcome.kind === 'timed_out' ? { errorType: outcome.errorType } : {}),
+        ...(outcome.kind === 'invoke_error' ? { err: outcome.error } : {}),
+      },
+      'batch_invoked',
+    );
+    return attempt;
+  }
+
+  /** What an outcome means for the slice (partial responses only count with ReportBatchItemFailures). */
+  private interpret(outcome: InvokeOutcome, records: readonly StreamRecord[]): Attempt {
+    if (outcome.kind === 'throttled') return { kind: 'throttled' };
+    if (outcome.kind === 'invoke_error') return { kind: 'invoke_error' };
+    if (outcome.kind !== 'success') return { kind: 'function_error' };
+    if (!reportsBatchItemFailures(this.options.mapping)) return { kind: 'success' };
+    const ids = new Set(records.map((record) => record.sequenceNumber));
+    const result = parseBatchItemFailures(outcome.payload, ids, this.options.source);
+    if (result.kind === 'success') return { kind: 'success' };
+    if (result.kind === 'invalid') {
+      this.options.logger.warn({ shardId: this.options.shardId, reason: result.reason }, 'batch_item_failures_invalid');
+      return { kind: 'function_error' };
+    }
+    const lowest = lowestSequenceNumber(result.failedIds);
+    const failedFrom = records.findIndex((record) => record.sequenceNumber === lowest);
+    return { kind: 'partial', failedFrom, failedCount: result.failedIds.length };
+  }
+
+  /**
+   * Gives records up: queues their failure record for the on-failure destination (retrying until it is durably
+   * stored) or, without a destination, drops them; then settles them.
+   * @returns false when halted before the failure record was stored (nothing settled)
+   */
+  private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice): Promise<boolean> {
+    const { mapping, metrics, labels, logger, shardId } = this.options;
+    const destinationArn = mapping.DestinationConfig?.OnFailure?.Destination;
+    const range = { shardId, records: records.length, firstSequenceNumber: records[0]!.sequenceNumber, lastSequenceNumber: records[records.length - 1]!.sequenceNumber };
+    if (!destinationArn) {
+      metrics.droppedEvents.inc(labels, records.length);
+      logger.warn({ ...range, condition }, 'records_dropped');
+    } else {
+      const delivery = failureDeliveryOf({
+        records,
+        condition,
+        invokeCount: slice.invokes,
+        ...(slice.last ? { lastInvocation: slice.last } : {}),
+        fallbackRequestId: randomUUID(),
+        shardId,
+        streamArn: this.options.streamArn,
+        functionArn: this.options.fn.arn,
+        batchInfoKey: this.options.batchInfoKey,
+        destinationArn,
+        mappingUuid: mapping.UUID,
+        functionName: mapping.FunctionName,
+        source: this.options.source,
+        timestamp: new Date(this.now()),
+      });
+      for (let failures = 0; ; failures += 1) {
+        try {
+          await this.options.destinations.enqueue(delivery);
+          break;
+        } catch (err) {
+          logger.error({ ...range, err, condition }, 'failure_record_enqueue_failed');
+          if (!(await sleep(exponentialDelayMs(ERROR_BACKOFF, failures + 1, this.random), this.options.halt))) return false;
+        }
+      }
+      logger.warn({ ...range, condition, destinationArn }, 'failure_record_queued');
+    }
+    await this.options.settle(records.map((record) => record.sequenceNumber));
+    return true;
+  }
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts. */
+async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}

@@ -1,0 +1,93 @@
+import type { Logger } from '../../src/observability/logger.js';
+import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
+import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
+import type { IteratorPosition, ShardReader } from './shard-reader.js';
+import type { StreamEventBuilder, StreamRecord } from './stream-event-builder.js';
+
+/** One successful read. */
+export interface FetchResult {
+  readonly records: readonly StreamRecord[];
+  /** Nothing more to read right now: the read returned nothing or reached the tip of the shard. */
+  readonly caughtUp: boolean;
+  /** The shard is closed and everything in it has been read. */
+  readonly ended: boolean;
+}
+
+export interface ShardFetcherOptions<R> {
+  readonly reader: ShardReader<R>;
+  readonly events: StreamEventBuilder<R>;
+  readonly shardId: string;
+  readonly start: IteratorPosition;
+  /** Records per read. */
+  readonly limit: number;
+  readonly metrics: Metrics;
+  readonly labels: MappingLabels;
+  readonly logger: Logger;
+  readonly random?: () => number;
+}
+
+/**
+ * Reads one shard in order: keeps its iterator, renews it when it expires (from the last record read, or the
+ * start position when nothing was read yet), and retries failed reads with jittered exponential backoff —
+ * throughput exceeded and service errors alike — until it succeeds or is aborted. Records come out built as
+ * Lambda event records.
+ */
+export class ShardFetcher<R> {
+  private iterator: string | undefined;
+  private lastSequenceNumber: string | undefined;
+  private finished = false;
+  private failures = 0;
+  private readonly random: () => number;
+
+  constructor(private readonly options: ShardFetcherOptions<R>) {
+    this.random = options.random ?? Math.random;
+  }
+
+  /** The shard is closed and fully read. */
+  get ended(): boolean {
+    return this.finished;
+  }
+
+  /** Reads once; undefined when `signal` aborted first. Errors are retried here and never thrown. */
+  async fetch(signal: AbortSignal): Promise<FetchResult | undefined> {
+    const { reader, events, shardId, metrics, labels, logger } = this.options;
+    while (!signal.aborted) {
+      try {
+        this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
+        const result = await reader.getRecords(this.iterator, this.options.limit, signal);
+        this.failures = 0;
+        const records = result.records.map((record) => events.build(record, shardId));
+        if (records.length > 0) this.lastSequenceNumber = records[records.length - 1]!.sequenceNumber;
+        metrics.polledEvents.inc(labels, records.length);
+        if (result.nextIterator === null) {
+          this.finished = true;
+          this.iterator = undefined;
+        } else this.iterator = result.nextIterator;
+        const caughtUp = records.length === 0 || (result.millisBehindLatest === 0 && records.length < this.options.limit);
+        return { records, caughtUp, ended: this.finished };
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        const kind = reader.classifyError(err);
+        if (kind === 'expired_iterator') {
+          // Not a failure: iterators live 5 min (Kinesis) / 15 min (DynamoDB); a new one resumes where we were.
+          logger.info({ shardId, after: this.lastSequenceNumber }, 'shard_iterator_expired');
+          this.iterator = undefined;
+          continue;
+        }
+        this.failures += 1;
+        this.iterator = kind === 'not_found' ? undefined : this.iterator;
+        metrics.pollingErrors.inc(labels);
+        const delayMs = exponentialDelayMs(ERROR_BACKOFF, this.failures, this.random);
+        logger.warn({ shardId, err, kind, failures: this.failures, delayMs }, 'shard_read_failed');
+        if (!(await sleep(delayMs, signal))) return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private position(): IteratorPosition {
+    return this.lastSequenceNumber === undefined
+      ? this.options.start
+      : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };
+  }
+}

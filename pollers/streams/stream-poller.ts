@@ -1,0 +1,267 @@
+import { ApiError } from '../../src/api/api-error.js';
+import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
+import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
+import { RedisCheckpointStore } from '../../src/checkpoints/redis-checkpoint-store.js';
+import type { ShardCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
+import type { HeldLease } from '../../src/leases/lease.js';
+import { LeaseCoordinator, type LeaseChange } from '../../src/leases/lease-coordinator.js';
+import type { LeaseStore } from '../../src/leases/lease-store.js';
+import { DEFAULT_LEASE_TIMINGS, type LeaseTimings } from '../../src/leases/lease-timings.js';
+import { RedisLeaseStore } from '../../src/leases/redis-lease-store.js';
+import type { Poller, PollerContext } from '../../src/mappings/poller.js';
+import type { Logger } from '../../src/observability/logger.js';
+import type { MappingLabels } from '../../src/observability/metrics.js';
+import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
+import { once } from '../../src/runtime/lifecycle.js';
+import { ShardConsumer, type ShardExitReason } from './shard-consumer.js';
+import { eligibleShards, hasProcessedParent, startPins } from './shard-lineage.js';
+import type { ShardInfo } from './shard-reader.js';
+import type { StreamSource } from './stream-source.js';
+
+/** How often the shard list is read again to find new (child) shards, ms. A shard end triggers one at once. */
+export const SHARD_SYNC_INTERVAL_MS = 5_000;
+/** Time `stop()` allows beyond the drain deadline for consumers to checkpoint and release their leases, ms. */
+export const STOP_GRACE_MS = 5_000;
+
+export interface StreamPollerOptions {
+  /** Lease duration, renewal and balancing periods. @defaultValue {@link DEFAULT_LEASE_TIMINGS} */
+  readonly leaseTimings?: Partial<LeaseTimings>;
+  /** @defaultValue {@link SHARD_SYNC_INTERVAL_MS} */
+  readonly shardSyncIntervalMs?: number;
+  /** Stores; Redis ones on the context's connection by default. */
+  readonly leaseStore?: LeaseStore;
+  readonly checkpointStore?: CheckpointStore;
+  /** Wall clock, epoch ms, for record ages. @defaultValue Date.now */
+  readonly now?: () => number;
+}
+
+interface RunningConsumer {
+  readonly consumer: ShardConsumer<unknown>;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Runs one stream mapping (Kinesis or DynamoDB Streams) in this process: discovers the stream's shards
+ * (periodically, lineage respected), holds leases on its fair share of the ready ones together with the other
+ * live workers, and runs one ShardConsumer per leased shard.
+ *
+ * One control loop does three jobs on their own periods: shard sync (list shards, read checkpoints, pin LATEST
+ * starts, compute ready shards), lease renewal (lost → the consumer stops without writing; claimed → it hands
+ * over), and balancing (take free leases, claim from the most loaded worker). A failure of one job is logged,
+ * counted and retried with backoff without holding up the others.
+ */
+export class StreamPoller<R> implements Poller {
+  private readonly timings: LeaseTimings;
+  private readonly syncIntervalMs: number;
+  private readonly now: (() => number) | undefined;
+  private readonly leases: LeaseCoordinator;
+  private readonly checkpoints: CheckpointStore;
+  private readonly filter: FilterCriteriaMatcher;
+  private readonly labels: MappingLabels;
+  private readonly logger: Logger;
+  private readonly stopping = new AbortController();
+  private wakeController = new AbortController();
+  private readonly consumers = new Map<string, RunningConsumer>();
+  private shards = new Map<string, ShardInfo>();
+  private checkpointsSeen: ReadonlyMap<string, ShardCheckpoint> = new Map();
+  private eligible: string[] = [];
+  private loop: Promise<void> | undefined;
+  /** A shard ended: sync and balance at once instead of waiting for their periods. */
+  private syncRequested = false;
+
+  constructor(
+    private readonly context: PollerContext,
+    private readonly source: StreamSource<R>,
+    options: StreamPollerOptions = {},
+  ) {
+    const { mapping } = context;
+    this.timings = { ...DEFAULT_LEASE_TIMINGS, ...options.leaseTimings };
+    this.syncIntervalMs = options.shardSyncIntervalMs ?? SHARD_SYNC_INTERVAL_MS;
+    this.now = options.now;
+    this.logger = context.logger;
+    this.labels = { mapping: mapping.UUID, function: mapping.FunctionName, source: source.events.source };
+    this.checkpoints = options.checkpointStore ?? new RedisCheckpointStore(context.redis, context.keys, mapping.UUID);
+    const leaseStore = options.leaseStore ?? new RedisLeaseStore(context.redis, context.keys, mapping.UUID);
+    this.leases = new LeaseCoordinator(leaseStore, context.workerId, this.timings, this.logger);
+    this.filter = FilterCriteriaMatcher.compile(mapping.FilterCriteria, source.events.source);
+  }
+
+  /**
+   * Checks that the stream exists (rejects with InvalidParameterValueException `Stream not found: <arn>`
+   * otherwise), then starts the control loop. Transient errors do not fail the start: the loop retries them.
+   */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    let synced = false;
+    try {
+      // The first sync happens before start() resolves, so a LATEST mapping's starting points are pinned by
+      // then: records written once the mapping has started are never skipped.
+      await this.syncShards(this.stopping.signal);
+      synced = true;
+    } catch (err) {
+      if (this.source.reader.classifyError(err) === 'not_found') {
+        throw new ApiError('InvalidParameterValueException', `Stream not found: ${this.source.streamArn}`);
+      }
+      this.logger.warn({ err }, 'shard_sync_failed');
+    }
+    this.loop = this.run(synced).catch((err: unknown) => this.logger.error({ err }, 'stream_poller_loop_failed'));
+    this.logger.info({ streamArn: this.source.streamArn, workerId: this.context.workerId, timings: this.timings }, 'stream_poller_started');
+  }
+
+  /**
+   * Stops the control loop, lets every consumer finish its batch in flight (until the drain deadline), checkpoint
+   * and release its lease, then leaves the live workers so others take over at once.
+   */
+  readonly stop = once(async () => {
+    this.stopping.abort();
+    // The loop may be parked on Redis (commands wait while it is unreachable): do not wait for it forever.
+    if (this.loop && !(await settlesWithin(this.loop, STOP_GRACE_MS))) this.logger.warn({}, 'stream_poller_loop_stop_timed_out');
+    for (const { consumer } of this.consumers.values()) consumer.stop('shutting_down');
+    const all = Promise.all([...this.consumers.values()].map((running) => running.done));
+    const deadline = this.context.drainTimeoutMs + STOP_GRACE_MS;
+    if (!(await settlesWithin(all, deadline))) this.logger.warn({ shards: [...this.consumers.keys()], deadlineMs: deadline }, 'stream_poller_stop_timed_out');
+    await settlesWithin(this.leases.leave(), STOP_GRACE_MS);
+    this.context.metrics.leasesHeld.set(this.labels, 0);
+    this.context.metrics.pollers.set(this.labels, 0);
+    this.logger.info({}, 'stream_poller_stopped');
+  });
+
+  private async run(synced: boolean): Promise<void> {
+    const signal = this.stopping.signal;
+    const firstSync = synced ? performance.now() + this.syncIntervalMs : 0;
+    const jobs = [
+      { name: 'shard_sync', intervalMs: this.syncIntervalMs, run: () => this.syncShards(signal), next: firstSync, failures: 0 },
+      { name: 'lease_renew', intervalMs: this.timings.renewIntervalMs, run: () => this.renewLeases(), next: 0, failures: 0 },
+      { name: 'lease_balance', intervalMs: this.timings.balanceIntervalMs, run: () => this.balance(), next: 0, failures: 0 },
+    ];
+    while (!signal.aborted) {
+      for (const job of jobs) {
+        if (signal.aborted) return;
+        if (performance.now() < job.next) continue;
+        try {
+          await job.run();
+          job.failures = 0;
+          job.next = performance.now() + job.intervalMs;
+        } catch (err) {
+          if (signal.aborted) return;
+          job.failures += 1;
+          const delayMs = Math.min(job.intervalMs, exponentialDelayMs(ERROR_BACKOFF, job.failures));
+          this.context.metrics.pollingErrors.inc(this.labels);
+          this.logger.warn({ err, job: job.name, failures: job.failures, delayMs }, 'stream_poller_job_failed');
+          job.next = performance.now() + delayMs;
+        }
+      }
+      const wait = Math.min(...jobs.map((job) => job.next)) - performance.now();
+      if (wait > 0) {
+        // One controller per pause, woken by stop() or requestSync(); no long-lived listeners pile up.
+        const wake = new AbortController();
+        this.wakeController = wake;
+        const onStop = () => wake.abort();
+        signal.addEventListener('abort', onStop, { once: true });
+        await sleep(wait, wake.signal);
+        signal.removeEventListener('abort', onStop);
+      }
+      if (this.syncRequested) {
+        this.syncRequested = false;
+        jobs[0]!.next = 0;
+        jobs[2]!.next = 0;
+      }
+    }
+  }
+
+  /** Runs a shard sync and a balancing round now (a shard ended: its children may be ready). */
+  private requestSync(): void {
+    this.syncRequested = true;
+    this.wakeController.abort();
+  }
+
+  private async syncShards(signal: AbortSignal): Promise<void> {
+    const listed = await this.source.reader.listShards(signal);
+    const shardIds = listed.map((shard) => shard.shardId);
+    let checkpoints = await this.checkpoints.getMany(shardIds);
+    if (this.context.mapping.StartingPosition === 'LATEST' && this.source.reader.supportsAtTimestamp) {
+      const pins = startPins(listed, checkpoints, Date.now());
+      if (pins.size > 0) {
+        await Promise.all([...pins].map(([shardId, startMs]) => this.checkpoints.pinStart(shardId, startMs)));
+        checkpoints = await this.checkpoints.getMany(shardIds);
+      }
+    }
+    this.shards = new Map(listed.map((shard) => [shard.shardId, shard]));
+    this.checkpointsSeen = checkpoints;
+    this.eligible = eligibleShards(listed, checkpoints).map((shard) => shard.shardId);
+    // A consumer whose shard vanished from the stream (trimmed away) has nothing left to read.
+    for (const [shardId, running] of this.consumers) {
+      if (!this.shards.has(shardId)) running.consumer.stop('shutting_down');
+    }
+    this.logger.debug({ shards: listed.length, eligible: this.eligible.length }, 'shards_synced');
+  }
+
+  private async renewLeases(): Promise<void> {
+    const changes = await this.leases.renew();
+    for (const change of changes) this.applyLeaseChange(change);
+    this.context.metrics.leasesHeld.set(this.labels, this.leases.heldShardIds.size);
+  }
+
+  private applyLeaseChange(change: LeaseChange): void {
+    const running = this.consumers.get(change.shardId);
+    if (change.kind === 'lost') running?.consumer.loseLease();
+    else if (running) running.consumer.stop('handoff');
+    else void this.leases.release(change.shardId);
+  }
+
+  private async balance(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    const taken = await this.leases.balance(this.eligible);
+    for (const lease of taken) this.startConsumer(lease);
+    this.context.metrics.leasesHeld.set(this.labels, this.leases.heldShardIds.size);
+  }
+
+  private startConsumer(lease: HeldLease): void {
+    const shard = this.shards.get(lease.shardId);
+    if (!shard || this.consumers.has(lease.shardId) || this.stopping.signal.aborted) {
+      if (!this.consumers.has(lease.shardId)) void this.leases.release(lease.shardId);
+      return;
+    }
+    const consumer = new ShardConsumer<R>({
+      source: this.source,
+      shard,
+      lease,
+      parentProcessed: hasProcessedParent(shard, this.checkpointsSeen),
+      mapping: this.context.mapping,
+      fn: this.context.fn,
+      filter: this.filter,
+      checkpoints: this.checkpoints,
+      leases: this.leases,
+      destinations: this.context.destinations,
+      metrics: this.context.metrics,
+      labels: this.labels,
+      logger: this.logger,
+      status: this.context.status,
+      idlePollIntervalMs: this.context.streamIdlePollIntervalMs,
+      drainTimeoutMs: this.context.drainTimeoutMs,
+      ...(this.now ? { now: this.now } : {}),
+    });
+    const done = consumer.run().then((reason) => this.onConsumerExit(lease.shardId, reason));
+    this.consumers.set(lease.shardId, { consumer: consumer as ShardConsumer<unknown>, done });
+    this.context.metrics.pollers.set(this.labels, this.consumers.size);
+  }
+
+  private onConsumerExit(shardId: string, reason: ShardExitReason): void {
+    this.consumers.delete(shardId);
+    this.context.metrics.pollers.set(this.labels, this.consumers.size);
+    this.context.metrics.leasesHeld.set(this.labels, this.leases.heldShardIds.size);
+    this.logger.info({ shardId, reason }, 'shard_consumer_exited');
+    if (reason === 'shard_ended') {
+      this.eligible = this.eligible.filter((id) => id !== shardId);
+      this.requestSync();
+    }
+  }
+}
+
+/** True when `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const result = await Promise.race([promise.then(() => true), sleep(ms, timer.signal).then(() => false)]);
+  timer.abort();
+  return result;
+}

@@ -1,0 +1,35 @@
+import type { HeldLease } from '../leases/lease.js';
+import type { ShardCheckpoint } from './shard-checkpoint.js';
+
+/**
+ * Durable per-shard checkpoints of one mapping.
+ *
+ * Writes are fenced by the shard's lease: a write carries the lease (owner and counter) it was made under and
+ * is refused with `LeaseLostError` when the lease has since been taken by anyone, so a process that lost its
+ * lease can never move a checkpoint. Sequence numbers only move forward (compared as big integers).
+ */
+export interface CheckpointStore {
+  /** Checkpoints of the given shards; shards never checkpointed are absent from the map. */
+  getMany(shardIds: readonly string[]): Promise<ReadonlyMap<string, ShardCheckpoint>>;
+  /** Checkpoint of one shard, undefined when none is stored. */
+  get(shardId: string): Promise<ShardCheckpoint | undefined>;
+  /**
+   * Moves the checkpoint to `sequenceNumber` (no-op when it is not ahead of the stored one).
+   * @returns true when the stored value changed
+   * @throws LeaseLostError when `lease` is no longer the current lease of the shard
+   * @throws CheckpointRegressionError when `sequenceNumber` is below the stored checkpoint
+   */
+  commit(lease: HeldLease, sequenceNumber: string): Promise<boolean>;
+  /**
+   * Records that the shard was processed to its end (optionally with its last sequence number) so that its
+   * children may start.
+   * @throws LeaseLostError, CheckpointRegressionError as {@link commit}
+   */
+  markShardEnded(lease: HeldLease, lastSequenceNumber?: string): Promise<void>;
+  /**
+   * Pins the starting point of a shard that has no checkpoint yet (first writer wins; needs no lease because it
+   * only ever creates the entry).
+   * @returns the pinned time now stored (the earlier pin if one existed)
+   */
+  pinStart(shardId: string, startMs: number): Promise<number | undefined>;
+}

@@ -1,0 +1,156 @@
+import type { Logger } from '../observability/logger.js';
+import type { HeldLease } from './lease.js';
+import type { LeaseStore } from './lease-store.js';
+import type { LeaseTimings } from './lease-timings.js';
+import { planBalance } from './lease-balancer.js';
+
+/** What a renewal round found for one held lease that is not simply renewed. */
+export interface LeaseChange {
+  readonly shardId: string;
+  /** `lost`: stop without writing; `handoff`: another worker claimed it, finish and release. */
+  readonly kind: 'lost' | 'handoff';
+}
+
+interface HeldEntry {
+  readonly lease: HeldLease;
+  /** performance.now() of the last successful take or renewal. */
+  renewedAt: number;
+  /** A hand-over was already reported for this lease. */
+  handoffReported: boolean;
+}
+
+/**
+ * The leases one worker holds for one mapping: takes free ones, renews held ones, claims from the most loaded
+ * worker so that live workers share the shards evenly, and releases them. It does not run a loop of its own:
+ * the stream poller calls {@link renew} and {@link balance} on its schedule.
+ *
+ * A lease whose renewal has not succeeded for a whole lease duration (Redis unreachable, process stalled) is
+ * reported lost even before anyone takes it: another worker may already be allowed to.
+ */
+export class LeaseCoordinator {
+  private readonly held = new Map<string, HeldEntry>();
+
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly workerId: string,
+    private readonly timings: LeaseTimings,
+    private readonly logger: Logger,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Shards whose lease this worker holds. */
+  get heldShardIds(): ReadonlySet<string> {
+    return new Set(this.held.keys());
+  }
+
+  /** The lease held on `shardId`, if any. */
+  leaseOf(shardId: string): HeldLease | undefined {
+    return this.held.get(shardId)?.lease;
+  }
+
+  /** Renews every held lease; returns the leases that were lost or that another worker asked for. */
+  async renew(): Promise<LeaseChange[]> {
+    const changes: LeaseChange[] = [];
+    await Promise.all(
+      [...this.held.values()].map(async (entry) => {
+        const { shardId } = entry.lease;
+        let result: Awaited<ReturnType<LeaseStore['renew']>> | undefined;
+        try {
+          result = await this.store.renew(entry.lease, this.timings.leaseDurationMs);
+        } catch (err) {
+          this.logger.warn({ err, shardId }, 'lease_renew_failed');
+        }
+        if (this.held.get(shardId) !== entry) return; // released meanwhile
+        if (result === 'lost') {
+          this.held.delete(shardId);
+          this.logger.warn({ shardId, counter: entry.lease.counter }, 'lease_lost');
+          changes.push({ shardId, kind: 'lost' });
+          return;
+        }
+        if (result !== undefined) entry.renewedAt = this.now();
+        else if (this.now() - entry.renewedAt > this.timings.leaseDurationMs) {
+          this.held.delete(shardId);
+          this.logger.warn({ shardId, counter: entry.lease.counter }, 'lease_expired_unrenewed');
+          changes.push({ shardId, kind: 'lost' });
+          return;
+        }
+        if (result === 'handoff_requested' && !entry.handoffReported) {
+          entry.handoffReported = true;
+          this.logger.info({ shardId }, 'lease_handoff_requested');
+          changes.push({ shardId, kind: 'handoff' });
+        }
+      }),
+    );
+    return changes;
+  }
+
+  /**
+   * Announces this worker alive, takes free leases up to its fair share of `eligibleShardIds` and claims one
+   * from the most loaded worker when that is not enough.
+   * @returns the leases taken in this round
+   */
+  async balance(eligibleShardIds: readonly string[]): Promise<HeldLease[]> {
+    const liveWorkers = await this.store.heartbeat(this.workerId, this.timings.leaseDurationMs);
+    const { nowMs, leases } = await this.store.list();
+    const plan = planBalance({
+      workerId: this.workerId,
+      nowMs,
+      leases,
+      eligibleShardIds: shuffled(eligibleShardIds),
+      liveWorkers,
+      heldShardIds: this.heldShardIds,
+    });
+    const taken: HeldLease[] = [];
+    for (const shardId of plan.take) {
+      const lease = await this.store.take(shardId, this.workerId, this.timings.leaseDurationMs);
+      if (!lease) continue; // another worker was faster
+      this.held.set(shardId, { lease, renewedAt: this.now(), handoffReported: false });
+      this.logger.info({ shardId, counter: lease.counter }, 'lease_taken');
+      taken.push(lease);
+    }
+    if (plan.claim && (await this.store.claim(plan.claim, this.workerId, this.timings.leaseDurationMs))) {
+      this.logger.info({ shardId: plan.claim.shardId, from: plan.claim.owner, target: plan.target }, 'lease_claimed');
+    }
+    return taken;
+  }
+
+  /**
+   * Gives a held lease up: released for anyone to take at once, or with `forget` deleted (the shard ended).
+   * Never throws; a failure only leaves the lease to expire.
+   */
+  async release(shardId: string, options: { readonly forget?: boolean } = {}): Promise<void> {
+    const entry = this.held.get(shardId);
+    if (!entry) return;
+    this.held.delete(shardId);
+    try {
+      await this.store.release(entry.lease, options);
+      this.logger.info({ shardId, forget: options.forget ?? false }, 'lease_released');
+    } catch (err) {
+      this.logger.warn({ err, shardId }, 'lease_release_failed');
+    }
+  }
+
+  /** Forgets a lease known to be lost, without writing. */
+  drop(shardId: string): void {
+    this.held.delete(shardId);
+  }
+
+  /** Removes this worker from the live workers so the others re-balance at once. Never throws. */
+  async leave(): Promise<void> {
+    try {
+      await this.store.leave(this.workerId);
+    } catch (err) {
+      this.logger.warn({ err }, 'worker_leave_failed');
+    }
+  }
+}
+
+/** A shuffled copy, so that workers starting together do not all race for the same shards first. */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
