@@ -169,8 +169,9 @@ export class BatchProcessor {
         functionError: isFunctionError(outcome) ? 'Unhandled' : null,
       };
     }
-    if (attempt.kind === 'invoke_error') metrics.failedInvokeEvents.inc(labels, records.length);
-    if (attempt.kind === 'partial') metrics.failedInvokeEvents.inc(labels, attempt.failedCount);
+    // Every event of an invocation that failed (function error, timeout, throttle, invoke error, invalid
+    // response) counts, and of a partial batch response the events it reported (CloudWatch FailedInvokeEventCount).
+    if (attempt.kind !== 'success') metrics.failedInvokeEvents.inc(labels, attempt.kind === 'partial' ? attempt.failedCount : records.length);
     this.options.status.record(attempt.kind === 'success' ? PROCESSING_OK : PROBLEM_FUNCTION_CALL_FAILED);
     const logLevel = attempt.kind === 'success' ? 'debug' : 'warn';
     this.options.logger[logLevel](

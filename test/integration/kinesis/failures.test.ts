@@ -78,6 +78,7 @@ describe('Kinesis failure handling: retries, bisect, partial responses, record a
 
     await waitFor(async () => (await counterValue(subject.metrics.droppedEvents, mapping.UUID)) === 2, { message: 'dropped events not counted' });
     expect(invoker.events).toHaveLength(1);
+    expect(await counterValue(subject.metrics.failedInvokeEvents, mapping.UUID)).toBe(2);
     expect(subject.status.lastProcessingResult).toBe('PROBLEM: Function call failed');
   });
 
