@@ -1,0 +1,57 @@
+import { startTestStack, selectServers } from '../test/harness/test-stack.js';
+import type { BenchResult, BenchScenario } from './scenario.js';
+import { sqsThroughputScenario } from './sqs-throughput.js';
+import { kinesisThroughputScenario } from './kinesis-throughput.js';
+
+/**
+ * `npm run bench`: starts the same real servers the tests use, runs every scenario, and prints each figure
+ * beside the ceiling of the bare SDK loop measured against the same emulator in the same run.
+ * `BENCH_SCENARIOS=sqs-throughput` runs only the named scenarios.
+ */
+const SCENARIOS: readonly BenchScenario[] = [sqsThroughputScenario, kinesisThroughputScenario];
+
+async function main(): Promise<void> {
+  const wanted = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
+  const scenarios = SCENARIOS.filter((scenario) => !wanted || wanted.includes(scenario.name));
+  const stack = await startTestStack(selectServers(process.env.ESM_TEST_SERVERS));
+  const rows: { scenario: string; result: BenchResult }[] = [];
+  try {
+    for (const scenario of scenarios) {
+      process.stdout.write(`running ${scenario.name} …\n`);
+      for (const result of await scenario.run(stack.servers)) rows.push({ scenario: scenario.name, result });
+    }
+  } finally {
+    await stack.stop();
+  }
+  printTable(rows);
+}
+
+function printTable(rows: readonly { scenario: string; result: BenchResult }[]): void {
+  const header = ['scenario', 'measure', 'esm-poller', 'ceiling (bare SDK)', 'share of ceiling'];
+  const lines = rows.map(({ scenario, result }) => [
+    scenario,
+    result.label,
+    `${format(result.value)} ${result.unit}`,
+    `${format(result.ceiling)} ${result.unit}`,
+    result.ceiling > 0 ? `${Math.round((result.value / result.ceiling) * 100)} %` : '-',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
+  const render = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ');
+  process.stdout.write(`\n${render(header)}\n${widths.map((width) => '-'.repeat(width)).join('-|-')}\n`);
+  rows.forEach(({ result }, index) => {
+    process.stdout.write(`${render(lines[index]!)}\n`);
+    for (const [key, value] of Object.entries(result.details ?? {})) process.stdout.write(`    ${key}: ${typeof value === 'number' ? format(value) : value}\n`);
+  });
+}
+
+function format(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
