@@ -6,6 +6,7 @@ import { runCli, startService } from '../../harness/service-process.js';
 import { fixtureHandler } from '../../harness/fixtures.js';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { waitFor } from '../../harness/wait-for.js';
+import { serviceEnv } from '../../harness/aws-clients.js';
 
 const servers = inject('servers');
 
@@ -58,6 +59,22 @@ describe('esm-poller CLI', () => {
     const { code, stderr } = await runCli(['start', '--config', '/nonexistent/esm.yaml']);
     expect(code).toBe(1);
     expect(stderr).toContain('/nonexistent/esm.yaml');
+  });
+
+  it('start refuses a mapping whose queue does not exist: exit 1 with AWS\'s message', async () => {
+    const file = configFile(
+      [
+        'functions: { f: { url: "http://127.0.0.1:1/f" } }',
+        'eventSourceMappings:',
+        '  - { FunctionName: f, EventSourceArn: "arn:aws:sqs:us-east-1:000000000000:no-such-queue-for-cli" }',
+      ].join('\n'),
+    );
+    const { code, stderr, stdout } = await runCli(['start', '--config', file, '--port', '0'], serviceEnv(servers));
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'eventSourceMappings[0] (arn:aws:sqs:us-east-1:000000000000:no-such-queue-for-cli): InvalidParameterValueException: Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.',
+    );
+    expect(stdout).toContain('"msg":"mapping_rejected"');
   });
 
   it('an unknown command is a usage error (exit 2)', async () => {
