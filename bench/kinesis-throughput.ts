@@ -55,6 +55,7 @@ export const kinesisThroughputScenario: BenchScenario = {
         {
           label: 'Kinesis put → function latency p50 (ceiling: GetRecords loop without pause)',
           unit: 'ms',
+          lowerIsBetter: true,
           value: percentile(pollerLatency, 0.5),
           ceiling: percentile(rawLatency, 0.5),
           details: {

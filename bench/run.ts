@@ -33,7 +33,7 @@ function printTable(rows: readonly { scenario: string; result: BenchResult }[]):
     result.label,
     `${format(result.value)} ${result.unit}`,
     `${format(result.ceiling)} ${result.unit}`,
-    result.ceiling > 0 ? `${Math.round((result.value / result.ceiling) * 100)} %` : '-',
+    shareOfCeiling(result),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const render = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ');
@@ -42,6 +42,12 @@ function printTable(rows: readonly { scenario: string; result: BenchResult }[]):
     process.stdout.write(`${render(lines[index]!)}\n`);
     for (const [key, value] of Object.entries(result.details ?? {})) process.stdout.write(`    ${key}: ${typeof value === 'number' ? format(value) : value}\n`);
   });
+}
+
+function shareOfCeiling(result: BenchResult): string {
+  if (result.ceiling <= 0) return '-';
+  if (result.lowerIsBetter) return `${(result.value / result.ceiling).toFixed(1)}× the ceiling`;
+  return `${Math.round((result.value / result.ceiling) * 100)} %`;
 }
 
 function format(value: number): string {

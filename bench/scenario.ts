@@ -12,6 +12,8 @@ export interface BenchResult {
   readonly value: number;
   /** The bare SDK loop's figure in the same run (same unit). */
   readonly ceiling: number;
+  /** Latencies and the like: smaller is better, and the share column reads as a multiple of the ceiling. */
+  readonly lowerIsBetter?: boolean;
   /** Extra figures (latency percentiles, memory), printed under the row. */
   readonly details?: Readonly<Record<string, string | number>>;
 }
