@@ -19,9 +19,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/pollers ./dist/pollers
+COPY --from=build /app/dist/cli.js ./dist/cli.js
 COPY config ./config
 USER node
 EXPOSE 9050
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["start", "--config", "config/default.yaml"]

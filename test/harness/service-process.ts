@@ -9,7 +9,7 @@ import { REPO_ROOT } from './repo-root.js';
 import type { TestServers } from './servers.js';
 
 /** The compiled CLI, run exactly as users run it. */
-export const CLI_PATH = join(REPO_ROOT, 'dist/src/cli.js');
+export const CLI_PATH = join(REPO_ROOT, 'dist/cli.js');
 
 /** Deadline for `/readyz` to answer 200 after the spawn. */
 export const SERVICE_READY_TIMEOUT_MS = 30_000;
@@ -59,7 +59,7 @@ export class ServiceStartError extends Error {
 }
 
 /**
- * Writes `config` to a temporary file and runs `node dist/src/cli.js start --config FILE --port N` from the
+ * Writes `config` to a temporary file and runs `node dist/cli.js start --config FILE --port N` from the
  * repository root with the environment of this run's servers, then waits until `GET /readyz` answers 200.
  * The pid is recorded in the run file, so the run's teardown kills a service a test failed to stop.
  */
@@ -149,7 +149,7 @@ export interface CliResult {
 }
 
 /**
- * Runs `node dist/src/cli.js <args>` from the repository root and collects its output; for `validate`,
+ * Runs `node dist/cli.js <args>` from the repository root and collects its output; for `validate`,
  * `--help` and configuration errors. Killed after {@link CLI_TIMEOUT_MS}.
  */
 export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs: number = CLI_TIMEOUT_MS): Promise<CliResult> {
