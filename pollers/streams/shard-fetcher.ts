@@ -1,5 +1,6 @@
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
+import { compareSequenceNumbers } from '../../src/checkpoints/sequence-number.js';
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
 import type { IteratorPosition, ShardReader } from './shard-reader.js';
 import type { StreamEventBuilder, StreamRecord } from './stream-event-builder.js';
@@ -31,16 +32,24 @@ export interface ShardFetcherOptions<R> {
  * start position when nothing was read yet), and retries failed reads with jittered exponential backoff —
  * throughput exceeded and service errors alike — until it succeeds or is aborted. Records come out built as
  * Lambda event records.
+ *
+ * A position the stream has already trimmed (DynamoDB Streams' TrimmedDataAccessException: the shard was not
+ * read within its 24 h retention) can never be read again; reading goes on from the oldest record left, as
+ * Lambda does when records expire, and never returns a record at or before the position it had reached.
  */
 export class ShardFetcher<R> {
   private iterator: string | undefined;
   private lastSequenceNumber: string | undefined;
+  private start: IteratorPosition;
+  /** After a restart at the trim horizon: records up to this sequence number were seen already. */
+  private skipThrough: string | undefined;
   private finished = false;
   private failures = 0;
   private readonly random: () => number;
 
   constructor(private readonly options: ShardFetcherOptions<R>) {
     this.random = options.random ?? Math.random;
+    this.start = options.start;
   }
 
   /** The shard is closed and fully read. */
@@ -56,7 +65,12 @@ export class ShardFetcher<R> {
         this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
         const result = await reader.getRecords(this.iterator, this.options.limit, signal);
         this.failures = 0;
-        const records = result.records.map((record) => events.build(record, shardId));
+        let records = result.records.map((record) => events.build(record, shardId));
+        if (this.skipThrough !== undefined && records.length > 0) {
+          const floor = this.skipThrough;
+          records = records.filter((record) => compareSequenceNumbers(record.sequenceNumber, floor) > 0);
+          if (records.length > 0) this.skipThrough = undefined;
+        }
         if (records.length > 0) this.lastSequenceNumber = records[records.length - 1]!.sequenceNumber;
         metrics.polledEvents.inc(labels, records.length);
         if (result.nextIterator === null) {
@@ -74,6 +88,15 @@ export class ShardFetcher<R> {
           this.iterator = undefined;
           continue;
         }
+        const position = this.position();
+        if (kind === 'trimmed' && position.type === 'AFTER_SEQUENCE_NUMBER') {
+          logger.warn({ shardId, err, after: position.sequenceNumber }, 'shard_position_trimmed');
+          this.start = { type: 'TRIM_HORIZON' };
+          this.lastSequenceNumber = undefined;
+          this.skipThrough = position.sequenceNumber;
+          this.iterator = undefined;
+          continue;
+        }
         this.failures += 1;
         this.iterator = kind === 'not_found' ? undefined : this.iterator;
         metrics.pollingErrors.inc(labels);
@@ -87,7 +110,7 @@ export class ShardFetcher<R> {
 
   private position(): IteratorPosition {
     return this.lastSequenceNumber === undefined
-      ? this.options.start
+      ? this.start
       : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };
   }
 }

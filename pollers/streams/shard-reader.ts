@@ -33,6 +33,8 @@ export interface ShardReadResult<R> {
 export type ShardReaderErrorKind =
   /** The iterator is too old: get a new one from the last position. */
   | 'expired_iterator'
+  /** The position is beyond the stream's retention (DynamoDB Streams): read on from the oldest record left. */
+  | 'trimmed'
   /** Read or request rate exceeded: back off and retry. */
   | 'throughput_exceeded'
   /** The stream or shard does not exist (any more). */

@@ -1,0 +1,161 @@
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createRedis, type Redis } from '../../../src/redis/redis-connection.js';
+import { testClients } from '../../harness/aws-clients.js';
+import { waitFor } from '../../harness/wait-for.js';
+import { counterValue, ScriptedInvoker } from '../kinesis/kinesis-fixture.js';
+import { deliveredRecords, DynamodbFixture } from './dynamodb-fixture.js';
+
+const servers = inject('servers');
+const clients = testClients(servers);
+
+const EVENT_KEYS = ['eventID', 'eventName', 'eventVersion', 'eventSource', 'awsRegion', 'dynamodb', 'eventSourceARN'];
+
+describe('DynamoDB Streams reading, events and checkpoints', () => {
+  let fixture: DynamodbFixture;
+  let redis: Redis;
+
+  beforeAll(() => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    fixture = new DynamodbFixture(servers, clients.dynamodb);
+    redis = createRedis(servers.redisUrl, createLogger('silent'), 'h8-reading');
+  });
+
+  afterAll(async () => {
+    await fixture?.close();
+    redis?.disconnect();
+    clients.destroy();
+    vi.unstubAllEnvs();
+  });
+
+  async function put(table: string, pk: string, n: number, extra: Record<string, { B: Uint8Array }> = {}): Promise<void> {
+    await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, n: { N: String(n) }, ...extra } }));
+  }
+
+  async function update(table: string, pk: string, n: number): Promise<void> {
+    await clients.dynamodb.send(
+      new UpdateItemCommand({ TableName: table, Key: { pk: { S: pk } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: String(n) } } }),
+    );
+  }
+
+  async function remove(table: string, pk: string): Promise<void> {
+    await clients.dynamodb.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: pk } } }));
+  }
+
+  it('delivers INSERT, MODIFY and REMOVE in order with their images, shaped as AWS events', async () => {
+    const table = await fixture.createTable();
+    const bytes = Uint8Array.from([0xff, 0x00, 0xfe, 0x80]);
+    const before = Math.floor(Date.now() / 1000);
+    await put(table.name, 'a', 1, { bin: { B: bytes } });
+    await update(table.name, 'a', 2);
+    await remove(table.name, 'a');
+    const invoker = new ScriptedInvoker();
+    const subject = fixture.poller(fixture.mapping(table.streamArn), invoker);
+
+    await subject.poller.start();
+
+    await waitFor(() => deliveredRecords(invoker).length >= 3, { message: 'not every change was delivered' });
+    const records = deliveredRecords(invoker);
+    expect(records).toHaveLength(3);
+    expect(records.map((record) => record.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
+    const bin = { B: Buffer.from(bytes).toString('base64') };
+    const [insert, modify, removal] = records as [(typeof records)[0], (typeof records)[0], (typeof records)[0]];
+    expect(insert.dynamodb.NewImage).toEqual({ pk: { S: 'a' }, n: { N: '1' }, bin });
+    expect(insert.dynamodb).not.toHaveProperty('OldImage');
+    expect(modify.dynamodb.OldImage).toEqual({ pk: { S: 'a' }, n: { N: '1' }, bin });
+    expect(modify.dynamodb.NewImage).toEqual({ pk: { S: 'a' }, n: { N: '2' }, bin });
+    expect(removal.dynamodb.OldImage).toEqual({ pk: { S: 'a' }, n: { N: '2' }, bin });
+    expect(removal.dynamodb).not.toHaveProperty('NewImage');
+    for (const record of records) {
+      expect(Object.keys(record)).toEqual(EVENT_KEYS);
+      expect(record).toMatchObject({
+        eventID: expect.stringMatching(/^[0-9a-f-]{32,36}$/),
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: 'ddblocal',
+        eventSourceARN: table.streamArn,
+      });
+      const { dynamodb } = record;
+      expect(Object.keys(dynamodb)).toEqual(
+        ['ApproximateCreationDateTime', 'Keys', 'NewImage', 'OldImage', 'SequenceNumber', 'SizeBytes', 'StreamViewType'].filter((key) => key in dynamodb),
+      );
+      expect(dynamodb.Keys).toEqual({ pk: { S: 'a' } });
+      expect(dynamodb.StreamViewType).toBe('NEW_AND_OLD_IMAGES');
+      expect(dynamodb.SizeBytes).toBeGreaterThan(0);
+      // Epoch seconds (DynamoDB Local rounds down to the minute).
+      expect(Number.isInteger(dynamodb.ApproximateCreationDateTime)).toBe(true);
+      expect(dynamodb.ApproximateCreationDateTime).toBeGreaterThanOrEqual(before - 60);
+      expect(dynamodb.ApproximateCreationDateTime).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    }
+    const sequenceNumbers = records.map((record) => BigInt(record.dynamodb.SequenceNumber));
+    expect(sequenceNumbers.every((value, index) => index === 0 || value > sequenceNumbers[index - 1]!)).toBe(true);
+  });
+
+  it('checkpoints what was processed and resumes after it once restarted', async () => {
+    const table = await fixture.createTable();
+    for (const pk of ['a', 'b', 'c']) await put(table.name, pk, 1);
+    const mapping = fixture.mapping(table.streamArn, { BatchSize: 2 });
+    const first = new ScriptedInvoker();
+    const one = fixture.poller(mapping, first);
+    await one.poller.start();
+    await waitFor(() => deliveredRecords(first).length >= 3, { message: 'first run did not deliver' });
+    await one.poller.stop();
+
+    const checkpoints = new RedisCheckpointStore(redis, fixture.keys, mapping.UUID);
+    const afterFirst = await fixture.streamContents(clients.dynamodbStreams, table.streamArn);
+    expect((await checkpoints.get(afterFirst.shardId))?.sequenceNumber).toBe(afterFirst.sequenceNumbers[2]);
+
+    await put(table.name, 'd', 1);
+    await update(table.name, 'a', 2);
+    const second = new ScriptedInvoker();
+    const two = fixture.poller(mapping, second);
+    await two.poller.start();
+
+    const all = await fixture.streamContents(clients.dynamodbStreams, table.streamArn);
+    expect(all.sequenceNumbers).toHaveLength(5);
+    await waitFor(async () => (await checkpoints.get(all.shardId))?.sequenceNumber === all.sequenceNumbers[4], {
+      message: 'second run did not checkpoint the new changes',
+    });
+    expect(deliveredRecords(first).map((record) => record.dynamodb.Keys.pk)).toEqual([{ S: 'a' }, { S: 'b' }, { S: 'c' }]);
+    expect(first.events.map((event) => event.Records.length)).toEqual([2, 1]);
+    expect(deliveredRecords(second).map((record) => [record.eventName, record.dynamodb.SequenceNumber])).toEqual([
+      ['INSERT', all.sequenceNumbers[3]],
+      ['MODIFY', all.sequenceNumbers[4]],
+    ]);
+  });
+
+  it('refuses to start on a stream that does not exist', async () => {
+    const table = await fixture.createTable();
+    const missing = table.streamArn.replace(/table\/[^/]+\//, 'table/h8-missing-table/');
+    const subject = fixture.poller(fixture.mapping(missing), new ScriptedInvoker());
+
+    await expect(subject.poller.start()).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: `Stream not found: ${missing}` });
+  });
+
+  it('sends only the records a filter on eventName selects, and moves past the others', async () => {
+    const table = await fixture.createTable();
+    for (const pk of ['a', 'b']) {
+      await put(table.name, pk, 1);
+      await update(table.name, pk, 2);
+      await remove(table.name, pk);
+    }
+    const mapping = fixture.mapping(table.streamArn, { FilterCriteria: { Filters: [{ Pattern: '{"eventName":["REMOVE"]}' }] } });
+    const invoker = new ScriptedInvoker();
+    const subject = fixture.poller(mapping, invoker);
+    await subject.poller.start();
+
+    const contents = await fixture.streamContents(clients.dynamodbStreams, table.streamArn);
+    const checkpoints = new RedisCheckpointStore(redis, fixture.keys, mapping.UUID);
+    await waitFor(async () => (await checkpoints.get(contents.shardId))?.sequenceNumber === contents.sequenceNumbers[5], {
+      message: 'checkpoint did not move past the filtered records',
+    });
+    expect(deliveredRecords(invoker).map((record) => [record.eventName, record.dynamodb.Keys.pk])).toEqual([
+      ['REMOVE', { S: 'a' }],
+      ['REMOVE', { S: 'b' }],
+    ]);
+    expect(await counterValue(subject.metrics.filteredOutEvents, mapping.UUID)).toBe(4);
+  });
+});
