@@ -24,7 +24,7 @@ describe('on-failure delivery across restarts', () => {
   });
 
   it('stores a delivery in Redis before enqueue resolves, for the next worker to deliver', async () => {
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h7-dur') }));
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-dur') }));
     const producer = fixture.create();
     const delivery = kinesisDelivery(await queueArn(clients.sqs, QueueUrl!));
 
@@ -45,8 +45,8 @@ describe('on-failure delivery across restarts', () => {
   });
 
   it('delivers the jobs a stopped worker was still retrying once another instance starts', async () => {
-    const queueName = uniqueName('h7-restart');
-    const { QueueUrl: probeUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h7-probe') }));
+    const queueName = uniqueName('t-restart');
+    const { QueueUrl: probeUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-probe') }));
     const probeArn = await queueArn(clients.sqs, probeUrl!);
     const destinationArn = `${probeArn.slice(0, probeArn.lastIndexOf(':') + 1)}${queueName}`;
     const first = fixture.create({ backoffMs: 50, maxBackoffMs: 200 });

@@ -17,7 +17,7 @@ describe('on-failure delivery retries', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new DestinationsFixture(servers);
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h7-probe') }));
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-probe') }));
     const arn = await queueArn(clients.sqs, QueueUrl!);
     sqsArnPrefix = arn.slice(0, arn.lastIndexOf(':') + 1);
   });
@@ -31,7 +31,7 @@ describe('on-failure delivery retries', () => {
   it('keeps retrying through a destination outage and delivers once the queue exists', async () => {
     const subject = fixture.createIsolated({ backoffMs: 50, maxBackoffMs: 200 });
     await subject.destinations.start();
-    const queueName = uniqueName('h7-late');
+    const queueName = uniqueName('t-late');
     const delivery = kinesisDelivery(`${sqsArnPrefix}${queueName}`);
 
     await subject.destinations.enqueue(delivery);
@@ -51,7 +51,7 @@ describe('on-failure delivery retries', () => {
   it('leaves the job in the failed set and counts its events as dropped once the attempts are exhausted', async () => {
     const subject = fixture.createIsolated({ attempts: 3, backoffMs: 20, maxBackoffMs: 50 });
     await subject.destinations.start();
-    const delivery = kinesisDelivery(`${sqsArnPrefix}${uniqueName('h7-never')}`, { eventCount: 7 });
+    const delivery = kinesisDelivery(`${sqsArnPrefix}${uniqueName('t-never')}`, { eventCount: 7 });
 
     await subject.destinations.enqueue(delivery);
 
@@ -68,7 +68,7 @@ describe('on-failure delivery retries', () => {
   it('fails a FIFO destination at once, without retries, as AWS refuses it', async () => {
     const subject = fixture.createIsolated({ backoffMs: 20 });
     await subject.destinations.start();
-    const queueName = `${uniqueName('h7-fifo')}.fifo`;
+    const queueName = `${uniqueName('t-fifo')}.fifo`;
     await clients.sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: { FifoQueue: 'true' } }));
     const delivery = kinesisDelivery(`${sqsArnPrefix}${queueName}`);
 

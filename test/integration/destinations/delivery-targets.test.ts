@@ -29,7 +29,7 @@ describe('on-failure delivery to SQS, SNS and S3', () => {
   });
 
   it('sends the record JSON as the body of an SQS message', async () => {
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h7-sqs') }));
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-sqs') }));
     const delivery = kinesisDelivery(await queueArn(clients.sqs, QueueUrl!));
 
     await subject.destinations.enqueue(delivery);
@@ -48,8 +48,8 @@ describe('on-failure delivery to SQS, SNS and S3', () => {
   });
 
   it('publishes the record JSON as the Message of an SNS notification', async () => {
-    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: uniqueName('h7-topic') }));
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h7-sub') }));
+    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: uniqueName('t-topic') }));
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-sub') }));
     await clients.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: await queueArn(clients.sqs, QueueUrl!) }));
     const delivery = kinesisDelivery(TopicArn!);
 
@@ -64,7 +64,7 @@ describe('on-failure delivery to SQS, SNS and S3', () => {
   });
 
   it('writes the record and the payload string as a JSON object under the AWS key layout', async () => {
-    const bucket = uniqueName('h7-bucket').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    const bucket = uniqueName('t-bucket').toLowerCase().replace(/[^a-z0-9-]/g, '-');
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const delivery = kinesisDelivery(`arn:aws:s3:::${bucket}`);
 

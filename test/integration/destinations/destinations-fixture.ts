@@ -68,7 +68,7 @@ export function kinesisDelivery(destinationArn: string, overrides: Partial<Failu
   const mappingUuid = randomUUID();
   const record = buildStreamFailureRecord({
     requestId: randomUUID(),
-    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:h7-fn',
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:t-fn',
     condition: 'RetryAttemptsExhausted',
     approximateInvokeCount: 3,
     response: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
@@ -80,7 +80,7 @@ export function kinesisDelivery(destinationArn: string, overrides: Partial<Failu
       approximateArrivalOfFirstRecord: '2019-11-14T00:38:04.835Z',
       approximateArrivalOfLastRecord: '2019-11-14T00:38:05.580Z',
       batchSize: 3,
-      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/h7-stream',
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/t-stream',
     },
     timestamp: new Date('2019-11-14T00:38:06.021Z'),
   });
@@ -90,7 +90,7 @@ export function kinesisDelivery(destinationArn: string, overrides: Partial<Failu
     payload: JSON.stringify({ Records: [{ kinesis: { data: 'eyJhIjoxfQ==', partitionKey: 'k' } }] }),
     eventCount: 3,
     mappingUuid,
-    functionName: 'h7-fn',
+    functionName: 't-fn',
     source: 'kinesis',
     shardId: 'shardId-000000000001',
     ...overrides,

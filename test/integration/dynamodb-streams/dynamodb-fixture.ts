@@ -68,7 +68,7 @@ export class DynamodbFixture {
 
   /** Creates a table keyed by `pk` (string) with a NEW_AND_OLD_IMAGES stream; returns its stream ARN. */
   async createTable(): Promise<{ name: string; streamArn: string }> {
-    const name = uniqueName('h8-table');
+    const name = uniqueName('t-table');
     const out = await this.dynamodb.send(
       new CreateTableCommand({
         TableName: name,
@@ -99,7 +99,7 @@ export class DynamodbFixture {
   mapping(streamArn: string, overrides: Partial<EventSourceMapping> = {}): EventSourceMapping {
     return {
       UUID: randomUUID(),
-      FunctionName: 'h8-fn',
+      FunctionName: 't-fn',
       EventSourceArn: streamArn,
       sourceKind: 'dynamodb',
       fifo: false,
@@ -126,7 +126,7 @@ export class DynamodbFixture {
     const logs: Record<string, unknown>[] = [];
     const logger: Logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
     const metrics = new Metrics({ collectProcessMetrics: false });
-    const redis = createRedis(this.servers.redisUrl, logger, 'h8-test');
+    const redis = createRedis(this.servers.redisUrl, logger, 't-test');
     this.redisConnections.push(redis);
     const fn = new LambdaFunction(
       { name: mapping.FunctionName, target: { type: 'url', url: 'http://127.0.0.1:9/' }, timeoutSeconds: 3, memorySizeMb: 128 },

@@ -45,7 +45,7 @@ describe('DynamoDB Streams failures: on-failure record to SQS', () => {
   });
 
   it('discards a failed batch without retries and sends a DDBStreamBatchInfo record, then goes on', async () => {
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h8-dlq') }));
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-dlq') }));
     const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     const queueArn = attributes.Attributes!.QueueArn!;
     const table = await fixture.createTable();

@@ -21,7 +21,7 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new DynamodbFixture(servers, clients.dynamodb);
-    redis = createRedis(servers.redisUrl, createLogger('silent'), 'h8-reading');
+    redis = createRedis(servers.redisUrl, createLogger('silent'), 't-reading');
   });
 
   afterAll(async () => {
@@ -129,7 +129,7 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
 
   it('refuses to start on a stream that does not exist', async () => {
     const table = await fixture.createTable();
-    const missing = table.streamArn.replace(/table\/[^/]+\//, 'table/h8-missing-table/');
+    const missing = table.streamArn.replace(/table\/[^/]+\//, 'table/t-missing-table/');
     const subject = fixture.poller(fixture.mapping(missing), new ScriptedInvoker());
 
     await expect(subject.poller.start()).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: `Stream not found: ${missing}` });

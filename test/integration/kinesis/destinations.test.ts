@@ -78,7 +78,7 @@ describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
   }
 
   async function createQueue(): Promise<{ url: string; arn: string }> {
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('h6-dlq') }));
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-dlq') }));
     const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     return { url: QueueUrl!, arn: attributes.Attributes!.QueueArn! };
   }
@@ -104,7 +104,7 @@ describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
   });
 
   it('publishes the failure record as the Message of an SNS notification', async () => {
-    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: uniqueName('h6-topic') }));
+    const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: uniqueName('t-topic') }));
     const queue = await createQueue();
     await clients.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: queue.arn }));
     const { stream, put, mapping } = await failingMapping(TopicArn!);
@@ -116,7 +116,7 @@ describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
   });
 
   it('writes the failure record with the invocation payload to S3 under aws/lambda/<UUID>/<shardId>/…', async () => {
-    const bucket = uniqueName('h6-bucket').toLowerCase();
+    const bucket = uniqueName('t-bucket').toLowerCase();
     await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const { stream, put, mapping } = await failingMapping(`arn:aws:s3:::${bucket}`);
 

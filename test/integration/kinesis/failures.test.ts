@@ -5,7 +5,7 @@ import { counterValue, FAST_LEASES, KinesisFixture, MemoryDestinations, Scripted
 
 const servers = inject('servers');
 const clients = testClients(servers);
-const DESTINATION = 'arn:aws:sqs:us-east-1:000000000000:h6-on-failure';
+const DESTINATION = 'arn:aws:sqs:us-east-1:000000000000:t-on-failure';
 
 const dataOf = (record: KinesisEventRecord) => Buffer.from(record.kinesis.data, 'base64').toString('utf8');
 const dataIn = (event: { Records: KinesisEventRecord[] }) => event.Records.map(dataOf);
@@ -44,7 +44,7 @@ describe('Kinesis failure handling: retries, bisect, partial responses, record a
     expect(delivery!.record).toEqual({
       requestContext: {
         requestId: expect.any(String),
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:h6-fn',
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:t-fn',
         condition: 'RetryAttemptsExhausted',
         approximateInvokeCount: 3,
       },

@@ -126,7 +126,7 @@ export class KinesisFixture {
 
   /** Creates a stream and waits until it is ACTIVE. */
   async createStream(shardCount: number): Promise<{ name: string; arn: string }> {
-    const name = uniqueName('h6-stream');
+    const name = uniqueName('t-stream');
     await this.kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
     return { name, arn: await waitForActive(this.kinesis, name) };
   }
@@ -157,7 +157,7 @@ export class KinesisFixture {
   mapping(streamArn: string, overrides: Partial<EventSourceMapping> = {}): EventSourceMapping {
     return {
       UUID: randomUUID(),
-      FunctionName: 'h6-fn',
+      FunctionName: 't-fn',
       EventSourceArn: streamArn,
       sourceKind: 'kinesis',
       fifo: false,
@@ -191,7 +191,7 @@ export class KinesisFixture {
     const logs: Record<string, unknown>[] = [];
     const logger: Logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
     const metrics = new Metrics({ collectProcessMetrics: false });
-    const redis = createRedis(this.servers.redisUrl, logger, 'h6-test');
+    const redis = createRedis(this.servers.redisUrl, logger, 't-test');
     this.redisConnections.push(redis);
     const fn = new LambdaFunction(
       { name: mapping.FunctionName, target: { type: 'url', url: 'http://127.0.0.1:9/' }, timeoutSeconds: 3, memorySizeMb: 128 },

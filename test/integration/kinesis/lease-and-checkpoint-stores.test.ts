@@ -13,7 +13,7 @@ const servers = inject('servers');
 
 describe('Redis lease and checkpoint stores', () => {
   let redis: Redis;
-  const keys = new RedisKeys(uniqueName('h6-stores'));
+  const keys = new RedisKeys(uniqueName('t-stores'));
   let mapping = '';
   let leases: RedisLeaseStore;
   let checkpoints: RedisCheckpointStore;

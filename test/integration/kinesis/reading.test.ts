@@ -200,11 +200,11 @@ describe('Kinesis reading, events and checkpoints', () => {
   });
 
   it('rejects start() for a stream that does not exist', async () => {
-    const mapping = fixture.mapping('arn:aws:kinesis:us-east-1:000000000000:stream/h6-missing-stream');
+    const mapping = fixture.mapping('arn:aws:kinesis:us-east-1:000000000000:stream/t-missing-stream');
     const subject = fixture.poller(mapping, new ScriptedInvoker());
     await expect(subject.poller.start()).rejects.toMatchObject({
       name: 'InvalidParameterValueException',
-      message: 'Stream not found: arn:aws:kinesis:us-east-1:000000000000:stream/h6-missing-stream',
+      message: 'Stream not found: arn:aws:kinesis:us-east-1:000000000000:stream/t-missing-stream',
     });
   });
 });

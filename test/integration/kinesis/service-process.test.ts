@@ -43,7 +43,7 @@ async function leasesHeld(service: RunningService): Promise<number> {
 describe('Kinesis mapping in the service process: restarts, crashes and two replicas', () => {
   let fixture: KinesisFixture;
   const started: RunningService[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'h6-kinesis-'));
+  const dir = mkdtempSync(join(tmpdir(), 't-kinesis-'));
 
   beforeAll(() => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
@@ -84,7 +84,7 @@ describe('Kinesis mapping in the service process: restarts, crashes and two repl
 
   it('resumes from the checkpoint after SIGTERM (no re-delivery) and after SIGKILL (at most the batch in flight again)', async () => {
     const stream = await fixture.createStream(2);
-    const keyPrefix = uniqueName('h6-svc');
+    const keyPrefix = uniqueName('t-svc');
     const files = [1, 2, 3].map((n) => join(dir, `${keyPrefix}-${n}.jsonl`));
     await fixture.put(stream.arn, batch('a', 20));
 
@@ -121,7 +121,7 @@ describe('Kinesis mapping in the service process: restarts, crashes and two repl
 
   it('two processes share the shards, one per shard at a time, and the survivor takes over a killed one', async () => {
     const stream = await fixture.createStream(2);
-    const keyPrefix = uniqueName('h6-pair');
+    const keyPrefix = uniqueName('t-pair');
     const [fileA, fileB] = ['a', 'b'].map((n) => join(dir, `${keyPrefix}-${n}.jsonl`)) as [string, string];
     const a = await start(stream.arn, keyPrefix, fileA);
     const b = await start(stream.arn, keyPrefix, fileB);
