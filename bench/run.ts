@@ -18,12 +18,30 @@ async function main(): Promise<void> {
   try {
     for (const scenario of scenarios) {
       process.stdout.write(`running ${scenario.name} …\n`);
-      for (const result of await scenario.run(stack.servers)) rows.push({ scenario: scenario.name, result });
+      const memory = sampleMemory();
+      const results = await scenario.run(stack.servers);
+      const peakRssMb = memory.stop();
+      // Pollers run inside this process, so its peak resident memory bounds what they need.
+      results.forEach((result, index) =>
+        rows.push({ scenario: scenario.name, result: index === 0 ? { ...result, details: { ...result.details, 'peak RSS of the bench process (MB)': peakRssMb } } : result }),
+      );
     }
   } finally {
     await stack.stop();
   }
   printTable(rows);
+}
+
+/** Samples resident memory every 100 ms until stopped; returns the peak in MB. */
+function sampleMemory(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round(Math.max(peak, process.memoryUsage().rss) / 1_048_576);
+    },
+  };
 }
 
 function printTable(rows: readonly { scenario: string; result: BenchResult }[]): void {
