@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ValidationIssue } from './config-error.js';
 import {
@@ -79,7 +80,13 @@ function validateTarget(kind: 'handler' | 'url' | 'arn', value: unknown, path: s
         issues.push({ path, message: `'${value}' must look like ./path/file.mjs#exportName` });
         return undefined;
       }
-      return { type: 'handler', file: isAbsolute(file) ? file : resolve(baseDir, file), exportName };
+      const absolute = isAbsolute(file) ? file : resolve(baseDir, file);
+      // Checked at load so that `validate` and `start` report a wrong path, not the first invocation.
+      if (!existsSync(absolute)) {
+        issues.push({ path, message: `'${file}' resolves to ${absolute}, which does not exist` });
+        return undefined;
+      }
+      return { type: 'handler', file: absolute, exportName };
     }
     case 'url': {
       let url: URL;

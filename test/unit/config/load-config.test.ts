@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load-config.js';
 import { ConfigError } from '../../../src/config/config-error.js';
 import { DEFAULT_SERVER_PORT } from '../../../src/config/service-config.js';
+import { REPO_ROOT } from '../../harness/repo-root.js';
+
+/** A folder with real handler modules, for configurations that name handlers. */
+const FIXTURES = `${REPO_ROOT}test/fixtures`;
 
 const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:orders';
 const STREAM = 'arn:aws:kinesis:us-east-1:000000000000:stream/clicks';
@@ -36,10 +40,10 @@ describe('parseConfig', () => {
   });
 
   it('resolves a handler relative to the configuration folder and defaults its export and limits', () => {
-    const config = parseConfig('functions:\n  worker:\n    handler: ./handlers/worker.mjs\n', {}, '/srv/app');
+    const config = parseConfig('functions:\n  worker:\n    handler: ./handlers/echo.mjs\n', {}, FIXTURES);
     expect(config.functions.get('worker')).toEqual({
       name: 'worker',
-      target: { type: 'handler', file: '/srv/app/handlers/worker.mjs', exportName: 'handler' },
+      target: { type: 'handler', file: `${FIXTURES}/handlers/echo.mjs`, exportName: 'handler' },
       timeoutSeconds: 3,
       memorySizeMb: 128,
     });
@@ -49,16 +53,22 @@ describe('parseConfig', () => {
     const config = parseConfig(
       [
         'functions:',
-        '  a: { handler: "./a.mjs#main", timeout: 900, memorySize: 256, reservedConcurrency: 4 }',
+        '  a: { handler: "./handlers/echo.mjs#main", timeout: 900, memorySize: 256, reservedConcurrency: 4 }',
         '  b: { url: "http://127.0.0.1:8080/fn" }',
         '  c: { arn: "arn:aws:lambda:us-east-1:123456789012:function:remote:live" }',
       ].join('\n'),
       {},
-      '/srv',
+      FIXTURES,
     );
     expect(config.functions.get('a')).toMatchObject({ target: { exportName: 'main' }, timeoutSeconds: 900, memorySizeMb: 256, reservedConcurrency: 4 });
     expect(config.functions.get('b')?.target).toEqual({ type: 'url', url: 'http://127.0.0.1:8080/fn' });
     expect(config.functions.get('c')?.target).toEqual({ type: 'arn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:remote:live' });
+  });
+
+  it('reports a handler file that does not exist, with the path it resolved to', () => {
+    expect(issuesOf('functions:\n  f: { handler: "./missing.mjs#run" }')).toEqual([
+      "functions.f.handler: './missing.mjs' resolves to /srv/app/missing.mjs, which does not exist",
+    ]);
   });
 
   it('reports every function problem with its path', () => {
