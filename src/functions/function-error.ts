@@ -2,7 +2,8 @@
  * Lambda error objects: the JSON a failed invocation returns as its payload (with `X-Amz-Function-Error`).
  *
  * The Node.js runtime reports a thrown value as `{"errorType","errorMessage","trace":[…]}` — `trace` is the
- * error's `stack` split into lines (the Python runtime says `stackTrace` instead; spec §7). Errors raised by the
+ * error's `stack` split into lines. The same lines also go under `stackTrace`, the name the Python runtime and
+ * the reference (spec §7) use, so consumers written against either shape find them. Errors raised by the
  * platform itself (timeouts, crashes, init failures) carry Lambda's `Runtime.*` / `Sandbox.*` types and messages.
  */
 
@@ -14,6 +15,8 @@ export interface LambdaErrorObject {
   readonly errorMessage: string;
   /** Stack lines, first line `Name: message` (Node.js runtime); absent for platform errors. */
   readonly trace?: readonly string[];
+  /** The same lines as `trace`, for a value the handler threw. */
+  readonly stackTrace?: readonly string[];
 }
 
 /** Lambda's errorType for an invocation that ran past the function timeout. */
@@ -47,9 +50,10 @@ export function errorObjectOf(thrown: unknown): LambdaErrorObject {
     const name = typeof thrown.name === 'string' && thrown.name !== '' ? thrown.name : 'Error';
     const message = typeof thrown.message === 'string' ? thrown.message : String(thrown.message);
     const stack = typeof thrown.stack === 'string' && thrown.stack !== '' ? thrown.stack : `${name}: ${message}`;
-    return { errorType: name, errorMessage: message, trace: stack.split('\n') };
+    const lines = stack.split('\n');
+    return { errorType: name, errorMessage: message, trace: lines, stackTrace: lines };
   }
-  return { errorType: typeof thrown, errorMessage: stringOf(thrown), trace: [] };
+  return { errorType: typeof thrown, errorMessage: stringOf(thrown), trace: [], stackTrace: [] };
 }
 
 /** `Task timed out after 3.00 seconds`: the timeout printed with two decimals, as Lambda does. */

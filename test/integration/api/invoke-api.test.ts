@@ -52,6 +52,7 @@ describe('Lambda Invoke API served by esm-poller', () => {
     const error = decode(response.Payload);
     expect(typeof error.errorType).toBe('string');
     expect(typeof error.errorMessage).toBe('string');
+    expect(Array.isArray(error.stackTrace)).toBe(true);
   });
 
   it('reports a timeout as a function error with Lambda timeout message', async () => {

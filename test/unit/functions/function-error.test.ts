@@ -30,14 +30,15 @@ describe('errorObjectOf (the Node.js runtime error shape)', () => {
     expect(object.errorMessage).toBe('Handler fails');
     expect(object.trace).toEqual(error.stack!.split('\n'));
     expect(object.trace![0]).toBe('CustomError: Handler fails');
-    expect(Object.keys(object)).toEqual(['errorType', 'errorMessage', 'trace']);
+    expect(Object.keys(object)).toEqual(['errorType', 'errorMessage', 'trace', 'stackTrace']);
+    expect(object.stackTrace).toEqual(object.trace);
   });
 
   it('names an error without a name `Error` and builds a trace when there is no stack', () => {
     const error = new Error('no stack');
     error.name = '';
     error.stack = undefined;
-    expect(errorObjectOf(error)).toEqual({ errorType: 'Error', errorMessage: 'no stack', trace: ['Error: no stack'] });
+    expect(errorObjectOf(error)).toEqual({ errorType: 'Error', errorMessage: 'no stack', trace: ['Error: no stack'], stackTrace: ['Error: no stack'] });
   });
 
   it('reads an error-like object that crossed a realm (not instanceof Error)', () => {
@@ -46,20 +47,21 @@ describe('errorObjectOf (the Node.js runtime error shape)', () => {
       errorType: 'TypeError',
       errorMessage: 'x is not a function',
       trace: ['TypeError: x is not a function', '    at h (a.js:1:1)'],
+      stackTrace: ['TypeError: x is not a function', '    at h (a.js:1:1)'],
     });
   });
 
   it('wraps a thrown non-Error value as the runtime does: its type, its text, no trace', () => {
-    expect(errorObjectOf('plain')).toEqual({ errorType: 'string', errorMessage: 'plain', trace: [] });
-    expect(errorObjectOf(42)).toEqual({ errorType: 'number', errorMessage: '42', trace: [] });
-    expect(errorObjectOf(undefined)).toEqual({ errorType: 'undefined', errorMessage: 'undefined', trace: [] });
-    expect(errorObjectOf(null)).toEqual({ errorType: 'object', errorMessage: 'null', trace: [] });
-    expect(errorObjectOf({ code: 7 })).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [] });
+    expect(errorObjectOf('plain')).toEqual({ errorType: 'string', errorMessage: 'plain', trace: [], stackTrace: [] });
+    expect(errorObjectOf(42)).toEqual({ errorType: 'number', errorMessage: '42', trace: [], stackTrace: [] });
+    expect(errorObjectOf(undefined)).toEqual({ errorType: 'undefined', errorMessage: 'undefined', trace: [], stackTrace: [] });
+    expect(errorObjectOf(null)).toEqual({ errorType: 'object', errorMessage: 'null', trace: [], stackTrace: [] });
+    expect(errorObjectOf({ code: 7 })).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [], stackTrace: [] });
   });
 
   it('survives a value whose string conversion throws', () => {
     const hostile = { toString: () => { throw new Error('no'); } };
-    expect(errorObjectOf(hostile)).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [] });
+    expect(errorObjectOf(hostile)).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [], stackTrace: [] });
   });
 });
 
