@@ -16,7 +16,7 @@ import { SqsMessageActions } from './sqs-message-actions.js';
 import { toReceivedMessage, type SqsReceivedMessage } from './sqs-received-message.js';
 import { SCALE_INTERVAL_MS, SqsScaler } from './sqs-scaler.js';
 import { fifoFollowers, planSettlement, verdictOf, type BatchVerdict, type SettlementPlan } from './sqs-settle.js';
-import { effectiveVisibilityTimeoutSeconds, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
+import { SHORT_POLL_WAIT_SECONDS, effectiveVisibilityTimeoutSeconds, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
 import { SqsAdmission, type InvokeSlot } from './sqs-admission.js';
 
 /**
@@ -30,9 +30,9 @@ import { SqsAdmission, type InvokeSlot } from './sqs-admission.js';
  * processed them (or the filters rejected them); a failed message reappears when its visibility timeout
  * ends, and the queue's redrive policy moves it to its dead-letter queue.
  *
- * Stop: no new receive starts; a long poll of a poller that holds no messages is aborted; a poller collecting
- * a batch makes its messages visible again at once (ChangeMessageVisibility 0); invocations in flight finish
- * and are settled, until `drainTimeoutMs`.
+ * Stop: no new receive starts; a parked long poll is aborted, a short receive (at most 1 s) finishes; a poller
+ * collecting a batch makes its messages visible again at once (ChangeMessageVisibility 0); invocations in
+ * flight finish and are settled, until `drainTimeoutMs`.
  */
 export const createSqsPoller: PollerFactory = (context) => new SqsPoller(context);
 
@@ -271,11 +271,13 @@ export class SqsPoller implements Poller {
       const sentAt = Date.now();
       let messages: Message[];
       try {
-        // A poller holding messages lets its (short) receive finish at stop: aborting it could leave
-        // messages with a receive nobody reads, and the held ones must first be released.
+        // Only a parked long poll is aborted at stop (what it may still take is hidden for a few seconds).
+        // A short receive asks for the whole effective visibility timeout: aborting it could leave messages
+        // with a receive nobody reads for that long, so it finishes and what it brings is released.
+        const parked = plan.waitTimeSeconds > SHORT_POLL_WAIT_SECONDS;
         messages = await setup.client.receive(
           { maxMessages: requested, waitTimeSeconds: plan.waitTimeSeconds, visibilityTimeoutSeconds: plan.visibilityTimeoutSeconds },
-          holding ? this.drainSignal : this.stopSignal,
+          parked ? this.stopSignal : this.drainSignal,
         );
         failures = 0;
       } catch (err) {
@@ -316,7 +318,7 @@ export class SqsPoller implements Poller {
     const matching: SqsReceivedMessage[] = [];
     const rejected: SqsReceivedMessage[] = [];
     for (const message of received) {
-      (setup.filter.matches(message.record as unknown as Record<string, unknown>) ? matching : rejected).push(message);
+      (this.passesFilter(setup, message) ? matching : rejected).push(message);
     }
     if (rejected.length > 0) {
       this.context.metrics.filteredOutEvents.inc(this.labels, rejected.length);
@@ -327,13 +329,29 @@ export class SqsPoller implements Poller {
   }
 
   /**
+   * A message the filters cannot evaluate (e.g. a body nested deeper than the matcher can walk) is kept and
+   * invoked: deleting it would drop a record nobody saw, and throwing would stall the whole batch.
+   */
+  private passesFilter(setup: Setup, message: SqsReceivedMessage): boolean {
+    try {
+      return setup.filter.matches(message.record as unknown as Record<string, unknown>);
+    } catch (err) {
+      this.context.logger.warn({ err, messageId: message.record.messageId }, 'filter_evaluation_failed');
+      return true;
+    }
+  }
+
+  /**
    * Invokes the function with the batch and settles it. Throttled invocations are retried with backoff as
-   * long as the messages stay hidden long enough for one more invocation. Returns the FIFO groups that failed.
+   * long as the messages stay hidden long enough for one more invocation. Returns the FIFO groups that failed
+   * or had a message left out of the batch (their carried-over messages must not run ahead).
    */
   private async invokeAndSettle(setup: Setup, batch: SqsBatch, slot: InvokeSlot): Promise<ReadonlySet<string>> {
     const { fn } = this.context;
     // The function may run for its whole timeout: no message of the batch may reappear meanwhile.
     const exposed = batch.messages.filter((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now(), fn.timeoutSeconds));
+    // FIFO: groups with a message left out of the batch; their carried-over messages must not run ahead of it.
+    let lostGroups: ReadonlySet<string> = NO_GROUPS;
     if (exposed.length > 0) {
       const secured = new Set(await setup.actions.secureVisibility(exposed, 'invoke'));
       const lost = new Set(exposed.filter((message) => !secured.has(message)));
@@ -342,10 +360,11 @@ export class SqsPoller implements Poller {
           const followers = fifoFollowers(batch.messages, lost).filter((message) => !lost.has(message));
           await setup.actions.release(followers, 'fifo_order');
           for (const message of followers) lost.add(message);
+          lostGroups = groupsOf([...lost]);
         }
         batch.remove(lost);
       }
-      if (batch.size === 0) return NO_GROUPS;
+      if (batch.size === 0) return lostGroups;
     }
     const payload = batch.payload();
     let outcome: InvokeOutcome;
@@ -363,14 +382,14 @@ export class SqsPoller implements Poller {
       if (!(await sleep(delayMs, this.stopSignal))) {
         // Stopping before the batch ever ran: make it visible again now rather than after the timeout.
         await setup.actions.release(batch.messages, 'stopping');
-        return groupsOf(batch.messages);
+        return new Set([...lostGroups, ...groupsOf(batch.messages)]);
       }
     }
     // 6. Settle.
     const verdict = verdictOf(outcome, batch.messageIds(), setup.reportsBatchItemFailures);
     const plan = planSettlement(batch.messages, verdict, setup.queue.fifo);
     await this.settle(setup, plan, verdict, outcome);
-    return plan.failedGroups;
+    return lostGroups.size === 0 ? plan.failedGroups : new Set([...lostGroups, ...plan.failedGroups]);
   }
 
   private async invokeOnce(setup: Setup, payload: string, size: number): Promise<InvokeOutcome> {

@@ -77,4 +77,22 @@ describe('SQS poller: batching by size, window and the 6 MB payload limit', () =
     expect(sizesOf(recording.events).sort()).toEqual([1, 6]);
     await waitFor(async () => (await started.metric('esm_deleted_events_total')) === 7);
   });
+
+  it("keeps messages hidden for window + function run even when that exceeds the queue's visibility timeout", async () => {
+    // Queue timeout 1 s; window 2 s + a 0.8 s run: AWS's effective timeout (window + function timeout + 30 s) applies.
+    const queue = await bed.createQueue('effective-visibility', { visibilityTimeout: 1 });
+    const slow = await startRecordingTarget(() => ({ delayMs: 800 }));
+    targets.push(slow);
+    const [id] = await bed.send(queue, ['hidden throughout']);
+    const started = await bed.startPoller({
+      queue,
+      target: { type: 'url', url: slow.url },
+      timeoutSeconds: 1,
+      mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 2 },
+    });
+    await bed.waitEmpty(queue);
+    const records = recordsOf(slow.events);
+    expect(records.map((record) => [record.messageId, record.attributes.ApproximateReceiveCount])).toEqual([[id, '1']]);
+    await waitFor(async () => (await started.metric('esm_deleted_events_total')) === 1);
+  });
 });

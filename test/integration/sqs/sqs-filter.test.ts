@@ -63,6 +63,26 @@ describe('SQS poller: FilterCriteria', () => {
     await started.poller.stop();
   });
 
+  it('invokes a message the filters cannot evaluate rather than crash or delete it', async () => {
+    const queue = await bed.createQueue('filter-deep');
+    const before = target.events.length;
+    // Valid JSON nested deeper than a recursive matcher can walk (well under SQS's message size limit).
+    const deep = '['.repeat(60_000) + ']'.repeat(60_000);
+    await bed.send(queue, [deep, '{"type":"order","id":1}']);
+    const started = await bed.startPoller({
+      queue,
+      target: { type: 'url', url: target.url },
+      mapping: { FilterCriteria: { Filters: [{ Pattern: '{"body":{"type":["order"]}}' }] } },
+    });
+    await bed.waitEmpty(queue, 10_000);
+    const bodies = recordsOf(target.events.slice(before)).map((record) => record.body);
+    expect(bodies.sort()).toEqual(['{"type":"order","id":1}', deep].sort());
+    expect(started.logs.filter((line) => line.msg === 'sqs_poller_crashed')).toEqual([]);
+    expect(started.logs.filter((line) => line.msg === 'filter_evaluation_failed')).toHaveLength(1);
+    expect(await started.metric('esm_filtered_out_events_total')).toBe(0);
+    await started.poller.stop();
+  });
+
   it('deletes a batch that the filters reject entirely without invoking', async () => {
     const queue = await bed.createQueue('filter-none');
     const before = target.events.length;

@@ -98,4 +98,38 @@ describe('SQS poller: stop and drain', () => {
     expect(received.Body).toBe('after stop');
     expect(recordsOf(recording.events)).toHaveLength(0);
   });
+
+  it('lets a short receive of a busy poller finish at stop instead of leaving its messages to a dead request', async () => {
+    const queue = await bed.createQueue('stop-busy', { visibilityTimeout: 30 });
+    const recording = await target();
+    // One poller, so no parked long poll of another poller can take the message instead.
+    const started = await bed.startPoller({ queue, target: { type: 'url', url: recording.url }, reservedConcurrency: 1 });
+    await waitFor(async () => (await started.metric('esm_pollers')) === 1);
+    await bed.send(queue, ['first']);
+    // The poller that processed it now polls briefly (1 s) with the full visibility timeout: stop during that poll.
+    await waitFor(async () => (await started.metric('esm_deleted_events_total')) === 1, { intervalMs: 10 });
+    await started.poller.stop();
+    const [id] = await bed.send(queue, ['after stop']);
+    const received = await waitFor(async () => (await bed.receive(queue, 1)).find((message) => message.MessageId === id), {
+      timeoutMs: (PARKED_POLL_VISIBILITY_SECONDS + 5) * 1000,
+    });
+    expect(received.Body).toBe('after stop');
+    expect(recordsOf(recording.events).map((record) => record.body)).toEqual(['first']);
+  });
+
+  it('does not poll when stop() comes before or during start()', async () => {
+    const queue = await bed.createQueue('stop-start-race');
+    const recording = await target();
+    const during = bed.buildPoller({ queue, target: { type: 'url', url: recording.url } });
+    await Promise.all([during.poller.start(), during.poller.stop()]);
+    const before = bed.buildPoller({ queue, target: { type: 'url', url: recording.url } });
+    await before.poller.stop();
+    await before.poller.start();
+    for (const built of [during, before]) {
+      expect(built.logs.filter((line) => line.msg === 'sqs_poller_started')).toEqual([]);
+      expect(await built.metric('esm_pollers')).toBe(0);
+    }
+    await bed.send(queue, ['unseen']);
+    expect(await bed.counts(queue)).toEqual({ visible: 1, inFlight: 0 });
+  });
 });

@@ -51,4 +51,18 @@ describe('SQS poller: throttled invocations', () => {
     await started.poller.stop();
     expect(await started.metric('esm_deleted_events_total')).toBe(0);
   });
+
+  it('makes a batch waiting out a throttle backoff visible again at once on stop, deleting nothing', async () => {
+    const queue = await bed.createQueue('throttle-stop', { visibilityTimeout: 30 });
+    const target = await startRecordingTarget(() => THROTTLED);
+    targets.push(target);
+    const [id] = await bed.send(queue, ['throttled until stop']);
+    // One poller: no long poll aborted at stop can take the released message on the server.
+    const started = await bed.startPoller({ queue, target: { type: 'url', url: target.url }, reservedConcurrency: 1 });
+    await waitFor(async () => (await started.metric('esm_retries_total')) >= 1);
+    await started.poller.stop();
+    const visible = await bed.receive(queue);
+    expect(visible.map((message) => [message.MessageId, message.Attributes?.ApproximateReceiveCount])).toEqual([[id, '2']]);
+    expect(await started.metric('esm_deleted_events_total')).toBe(0);
+  });
 });

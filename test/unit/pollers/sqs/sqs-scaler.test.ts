@@ -96,4 +96,22 @@ describe('SqsScaler', () => {
     scaler.adjust();
     expect(scaler.adjust()).toEqual({ from: 10, to: 10, reason: 'steady' });
   });
+
+  it('stays within a ceiling below 2 (reserved concurrency 1 or 0) whatever happens', () => {
+    for (const reservedConcurrency of [0, 1]) {
+      const scaler = new SqsScaler({ reservedConcurrency, maximumConcurrency: 2, reportsBatchItemFailures: false });
+      const intervals: ((s: SqsScaler) => void)[] = [
+        backlogInterval,
+        (s) => s.recordReceive(0, 10),
+        (s) => s.recordInvocation('throttled'),
+        (s) => s.recordInvocation('function_error'),
+        backlogInterval,
+      ];
+      for (const interval of intervals) {
+        interval(scaler);
+        const decision = scaler.adjust();
+        expect(decision.to, `reserved ${reservedConcurrency}`).toBe(reservedConcurrency);
+      }
+    }
+  });
 });

@@ -40,6 +40,15 @@ describe('verdictOf', () => {
     expect(verdict.kind === 'partial' && [...verdict.failedIds]).toEqual(['b', 'c']);
   });
 
+  it('reads an id listed twice as one failure', () => {
+    const verdict = verdictOf(success('{"batchItemFailures":[{"itemIdentifier":"b"},{"itemIdentifier":"b"}]}'), IDS, true);
+    expect(verdict.kind === 'partial' && [...verdict.failedIds]).toEqual(['b']);
+    const plan = planSettlement([message('a'), message('b'), message('c')], verdict, false);
+    expect(ids(plan.delete)).toEqual(['a', 'c']);
+    expect(ids(plan.retain)).toEqual(['b']);
+    expect(plan.failedCount).toBe(1);
+  });
+
   it('fails the whole batch for a missing, empty or unknown itemIdentifier and for invalid JSON', () => {
     for (const payload of [
       '{"batchItemFailures":[{"foo":"a"}]}',
@@ -120,6 +129,15 @@ describe('planSettlement — FIFO queue', () => {
     expect(ids(plan.release)).toEqual(['g2', 'h2', 'g3']);
     expect([...plan.failedGroups].sort()).toEqual(['G', 'H']);
     expect(plan.failedCount).toBe(5);
+  });
+
+  it('retains every copy of a message delivered twice into one batch when its id is listed', () => {
+    // At-least-once delivery: the same message id under two receipt handles.
+    const first = message('a');
+    const again = toReceivedMessage({ MessageId: 'a', ReceiptHandle: 'rh-a-2', Body: 'a', Attributes: {} }, SOURCE, 0, 30);
+    const plan = planSettlement([first, message('b'), again], { kind: 'partial', failedIds: new Set(['a']) }, false);
+    expect(ids(plan.delete)).toEqual(['b']);
+    expect(plan.retain.map((m) => m.record.receiptHandle)).toEqual(['rh-a', 'rh-a-2']);
   });
 
   it('does not apply group rules to a standard queue', () => {
