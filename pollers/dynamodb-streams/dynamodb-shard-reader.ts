@@ -24,7 +24,8 @@ const ERROR_KINDS: Readonly<Record<string, ShardReaderErrorKind>> = {
 
 /**
  * Reads a DynamoDB stream: DescribeStream (all pages) for the shards and their lineage, GetShardIterator,
- * GetRecords. DynamoDB Streams has no AT_TIMESTAMP iterator, so the engine starts a LATEST mapping at LATEST.
+ * GetRecords. DynamoDB Streams has no AT_TIMESTAMP iterator: the engine reads a LATEST mapping's pinned shards
+ * from TRIM_HORIZON and skips what was created before the pin.
  * Requests carry the caller's AbortSignal.
  */
 export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {

@@ -98,6 +98,8 @@ export class BatchProcessor {
         }
       }
 
+      // Queuing the expired records took time: no new invocation once stopped or the lease is gone.
+      if (this.options.halt.aborted) return 'interrupted';
       const attempt = await this.invoke(slice);
       if (!attempt) return 'interrupted';
       if (attempt.kind === 'success') {

@@ -33,7 +33,7 @@ import { BatchProcessor } from './batch-processor.js';
 import { retrySettingsOf } from './retry-policy.js';
 import { ShardFetcher } from './shard-fetcher.js';
 import type { IteratorPosition, ShardInfo } from './shard-reader.js';
-import { startPosition } from './start-position.js';
+import { arrivalFloorMs, startPosition } from './start-position.js';
 import type { StreamSource } from './stream-source.js';
 
 export type ShardConsumerState = 'INITIALIZING' | 'PROCESSING' | 'SHARD_ENDED' | 'SHUTTING_DOWN' | 'LEASE_LOST' | 'DONE';
@@ -93,6 +93,7 @@ export class ShardConsumer<R> {
   private tracker = new SequenceTracker();
   private committed: string | undefined;
   private start: IteratorPosition = { type: 'TRIM_HORIZON' };
+  private skipArrivedBeforeMs: number | undefined;
   private readonly logger: Logger;
   private readonly shardId: string;
 
@@ -160,9 +161,22 @@ export class ShardConsumer<R> {
     if (this.stopReason) return 'SHUTTING_DOWN';
     this.tracker = new SequenceTracker(checkpoint?.sequenceNumber);
     this.committed = checkpoint?.sequenceNumber;
-    const position = startPosition(mapping, checkpoint, parentProcessed);
+    const { supportsAtTimestamp } = this.options.source.reader;
+    let position = startPosition(mapping, checkpoint, parentProcessed, supportsAtTimestamp);
+    this.skipArrivedBeforeMs = arrivalFloorMs(checkpoint, supportsAtTimestamp);
+    if (position.type === 'LATEST' && !supportsAtTimestamp) {
+      // Without AT_TIMESTAMP the first LATEST iterator of a shard is pinned: a later start (restart, lease move,
+      // failure) before anything was checkpointed reads on from the pin instead of from a new LATEST.
+      const nowMs = Date.now(); // the pin is a wall-clock instant, as the stream poller's pins are
+      const pinnedStartMs = await this.options.checkpoints.pinStart(this.shardId, nowMs);
+      if (pinnedStartMs !== undefined && pinnedStartMs !== nowMs) {
+        const pinned = { shardEnded: false, pinnedStartMs };
+        position = startPosition(mapping, pinned, parentProcessed, supportsAtTimestamp);
+        this.skipArrivedBeforeMs = arrivalFloorMs(pinned, supportsAtTimestamp);
+      }
+    }
     this.start = position;
-    this.logger.info({ position, counter: this.options.lease.counter }, 'shard_consumer_started');
+    this.logger.info({ position, skipArrivedBeforeMs: this.skipArrivedBeforeMs, counter: this.options.lease.counter }, 'shard_consumer_started');
     return 'PROCESSING';
   }
 
@@ -175,6 +189,7 @@ export class ShardConsumer<R> {
       events: source.events,
       shardId: this.shardId,
       start: this.start,
+      ...(this.skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs: this.skipArrivedBeforeMs } : {}),
       limit: source.reader.maxRecordsPerRead,
       metrics,
       labels,
@@ -225,7 +240,7 @@ export class ShardConsumer<R> {
         nextReadAt = read.caughtUp ? now() + this.options.idlePollIntervalMs : 0;
         if (read.records.length > 0) {
           this.tracker.track(read.records.map((record) => record.sequenceNumber));
-          assembler.push(read.records.map((record) => ({ record, matched: filter.isEmpty || filter.matches(record.event) })));
+          assembler.push(read.records.map((record) => ({ record, matched: filter.isEmpty || this.passesFilter(filter, record.event, record.sequenceNumber) })));
           if (wasEmpty) bufferedSince = now();
         }
         continue;
@@ -241,6 +256,19 @@ export class ShardConsumer<R> {
       lastCompletion = now();
     }
     return this.leaseLost ? 'LEASE_LOST' : 'SHUTTING_DOWN';
+  }
+
+  /**
+   * A record the filters cannot evaluate (e.g. data nested deeper than the matcher can walk) is delivered: skipping
+   * it would drop a record nobody saw, and throwing would stop the shard on every retry.
+   */
+  private passesFilter(filter: FilterCriteriaMatcher, event: Record<string, unknown>, sequenceNumber: string): boolean {
+    try {
+      return filter.matches(event);
+    } catch (err) {
+      this.logger.warn({ err, sequenceNumber }, 'filter_evaluation_failed');
+      return true;
+    }
   }
 
   /** Marks records settled and moves the checkpoint as far as the settled prefix allows. */

@@ -19,6 +19,8 @@ export interface ShardFetcherOptions<R> {
   readonly events: StreamEventBuilder<R>;
   readonly shardId: string;
   readonly start: IteratorPosition;
+  /** Records that arrived before this (epoch ms) are skipped until the first one at or after it. */
+  readonly skipArrivedBeforeMs?: number;
   /** Records per read. */
   readonly limit: number;
   readonly metrics: Metrics;
@@ -43,6 +45,8 @@ export class ShardFetcher<R> {
   private start: IteratorPosition;
   /** After a restart at the trim horizon: records up to this sequence number were seen already. */
   private skipThrough: string | undefined;
+  /** Records that arrived before this epoch ms precede the start (a pinned start read from TRIM_HORIZON). */
+  private skipArrivedBefore: number | undefined;
   private finished = false;
   private failures = 0;
   private readonly random: () => number;
@@ -50,6 +54,7 @@ export class ShardFetcher<R> {
   constructor(private readonly options: ShardFetcherOptions<R>) {
     this.random = options.random ?? Math.random;
     this.start = options.start;
+    this.skipArrivedBefore = options.skipArrivedBeforeMs;
   }
 
   /** The shard is closed and fully read. */
@@ -65,19 +70,29 @@ export class ShardFetcher<R> {
         this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
         const result = await reader.getRecords(this.iterator, this.options.limit, signal);
         this.failures = 0;
-        let records = result.records.map((record) => events.build(record, shardId));
+        const read = result.records.map((record) => events.build(record, shardId));
+        let records = read;
         if (this.skipThrough !== undefined && records.length > 0) {
           const floor = this.skipThrough;
           records = records.filter((record) => compareSequenceNumbers(record.sequenceNumber, floor) > 0);
           if (records.length > 0) this.skipThrough = undefined;
         }
-        if (records.length > 0) this.lastSequenceNumber = records[records.length - 1]!.sequenceNumber;
+        if (this.skipArrivedBefore !== undefined && records.length > 0) {
+          // Only up to the first record at or after the start: arrival times are approximate, order is not.
+          const floor = this.skipArrivedBefore;
+          const first = records.findIndex((record) => record.arrivalEpochMs >= floor);
+          records = first < 0 ? [] : records.slice(first);
+          if (first >= 0) this.skipArrivedBefore = undefined;
+        }
+        // Records skipped above are never to be read again: the position moves past them too.
+        if (read.length > 0) this.lastSequenceNumber = read[read.length - 1]!.sequenceNumber;
         metrics.polledEvents.inc(labels, records.length);
         if (result.nextIterator === null) {
           this.finished = true;
           this.iterator = undefined;
         } else this.iterator = result.nextIterator;
-        const caughtUp = records.length === 0 || (result.millisBehindLatest === 0 && records.length < this.options.limit);
+        // Skipped records count as read: a backlog being skipped is read back-to-back.
+        const caughtUp = read.length === 0 || (result.millisBehindLatest === 0 && read.length < this.options.limit);
         return { records, caughtUp, ended: this.finished };
       } catch (err) {
         if (signal.aborted) return undefined;
@@ -93,12 +108,15 @@ export class ShardFetcher<R> {
           logger.warn({ shardId, err, after: position.sequenceNumber }, 'shard_position_trimmed');
           this.start = { type: 'TRIM_HORIZON' };
           this.lastSequenceNumber = undefined;
-          this.skipThrough = position.sequenceNumber;
+          // Never lower a floor already set: records up to it were returned before.
+          const seen = this.skipThrough;
+          this.skipThrough = seen !== undefined && compareSequenceNumbers(seen, position.sequenceNumber) > 0 ? seen : position.sequenceNumber;
           this.iterator = undefined;
           continue;
         }
         this.failures += 1;
-        this.iterator = kind === 'not_found' ? undefined : this.iterator;
+        // A trimmed iterator that has read nothing is refused forever: get a fresh one from the start position.
+        this.iterator = kind === 'not_found' || kind === 'trimmed' ? undefined : this.iterator;
         metrics.pollingErrors.inc(labels);
         const delayMs = exponentialDelayMs(ERROR_BACKOFF, this.failures, this.random);
         logger.warn({ shardId, err, kind, failures: this.failures, delayMs }, 'shard_read_failed');

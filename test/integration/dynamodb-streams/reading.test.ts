@@ -127,6 +127,29 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
     ]);
   });
 
+  it('LATEST: what is written while the mapping is stopped, before it delivered anything, is delivered after a restart', async () => {
+    const table = await fixture.createTable();
+    const mapping = fixture.mapping(table.streamArn, { StartingPosition: 'LATEST' });
+    const first = new ScriptedInvoker();
+    const one = fixture.poller(mapping, first);
+    await one.poller.start();
+    await waitFor(() => one.logs.some((line) => line.msg === 'shard_consumer_started'), { message: 'first run did not start reading' });
+    await one.poller.stop();
+
+    await put(table.name, 'during-restart', 1);
+    const second = new ScriptedInvoker();
+    const two = fixture.poller(mapping, second);
+    await two.poller.start();
+    await waitFor(() => two.logs.some((line) => line.msg === 'shard_consumer_started'), { message: 'second run did not start reading' });
+    await put(table.name, 'after-restart', 1);
+
+    await waitFor(() => deliveredRecords(second).some((record) => record.dynamodb.Keys.pk?.S === 'after-restart'), {
+      message: 'second run did not deliver',
+    });
+    expect(deliveredRecords(first)).toEqual([]);
+    expect(deliveredRecords(second).map((record) => record.dynamodb.Keys.pk)).toEqual([{ S: 'during-restart' }, { S: 'after-restart' }]);
+  });
+
   it('refuses to start on a stream that does not exist', async () => {
     const table = await fixture.createTable();
     const missing = table.streamArn.replace(/table\/[^/]+\//, 'table/t-missing-table/');

@@ -135,6 +135,25 @@ describe('Kinesis reading, events and checkpoints', () => {
     }
   });
 
+  it('delivers a record the filters cannot evaluate instead of stopping the shard', async () => {
+    const stream = await fixture.createStream(1);
+    // Valid JSON nested deeper than a recursive matcher can walk.
+    const deep = '['.repeat(60_000) + ']'.repeat(60_000);
+    await fixture.put(stream.arn, [
+      { data: deep, key: 'k' },
+      { data: '{"type":"keep","n":2}', key: 'k' },
+    ]);
+    const invoker = new ScriptedInvoker();
+    const mapping = fixture.mapping(stream.arn, { FilterCriteria: { Filters: [{ Pattern: '{"data":{"type":["keep"]}}' }] } });
+    const subject = fixture.poller(mapping, invoker);
+
+    await subject.poller.start();
+
+    await waitFor(() => invoker.deliveredData.length === 2, { message: 'records not delivered' });
+    expect(invoker.deliveredData).toEqual([deep, '{"type":"keep","n":2}']);
+    expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'filter_evaluation_failed' }));
+  });
+
   it('gathers records for MaximumBatchingWindowInSeconds before invoking', async () => {
     const stream = await fixture.createStream(1);
     const invoker = new ScriptedInvoker();

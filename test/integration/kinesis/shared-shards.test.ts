@@ -5,7 +5,7 @@ import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-
 import { RedisLeaseStore } from '../../../src/leases/redis-lease-store.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRedis } from '../../../src/redis/redis-connection.js';
-import { KinesisFixture, ScriptedInvoker, type KinesisEventRecord, type PollerUnderTest } from './kinesis-fixture.js';
+import { KinesisFixture, MemoryDestinations, ScriptedInvoker, type KinesisEventRecord, type PollerUnderTest } from './kinesis-fixture.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
@@ -110,6 +110,36 @@ describe('several workers on one Kinesis mapping', () => {
       expect(invoker.events).toHaveLength(2);
     } finally {
       release();
+      await redis.quit();
+    }
+  });
+
+  it('a worker whose lease is taken while it retries queuing a failure record stops: nothing queued, no checkpoint', async () => {
+    const stream = await fixture.createStream(1);
+    const [shardId] = await fixture.shardIds(stream.arn);
+    await fixture.put(stream.arn, [{ data: 'bad', key: 'k' }]);
+    const destinations = new MemoryDestinations();
+    destinations.failing = true;
+    const invoker = new ScriptedInvoker(() => ({ kind: 'function_error' }));
+    const mapping = fixture.mapping(stream.arn, {
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:t-on-failure' } },
+    });
+    const subject = fixture.poller(mapping, invoker, { workerId: 'worker-a', destinations });
+    const redis = createRedis(servers.redisUrl, createLogger('silent'));
+    try {
+      await subject.poller.start();
+      await waitFor(() => subject.logs.some((line) => line.msg === 'failure_record_enqueue_failed'), { message: 'enqueue not failing' });
+
+      await redis.hset(fixture.keys.lease(mapping.UUID, shardId!), 'owner', 'worker-b', 'expiresAt', Date.now() + 60_000);
+      await redis.hincrby(fixture.keys.lease(mapping.UUID, shardId!), 'counter', 1);
+      await waitFor(() => subject.logs.some((line) => line.msg === 'shard_consumer_lease_lost'), { message: 'consumer did not stop' });
+      destinations.failing = false;
+
+      expect(destinations.deliveries).toEqual([]);
+      expect(await new RedisCheckpointStore(redis, fixture.keys, mapping.UUID).get(shardId!)).toBeUndefined();
+      expect(invoker.events).toHaveLength(1);
+    } finally {
       await redis.quit();
     }
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startPosition } from '../../../../pollers/streams/start-position.js';
+import { arrivalFloorMs, startPosition } from '../../../../pollers/streams/start-position.js';
 
 describe('startPosition', () => {
   it('resumes after the checkpoint whatever the starting position', () => {
@@ -27,5 +27,19 @@ describe('startPosition', () => {
 
   it('starts a child of a processed shard at its beginning', () => {
     expect(startPosition({ StartingPosition: 'LATEST' }, undefined, true)).toEqual({ type: 'TRIM_HORIZON' });
+  });
+
+  it('without AT_TIMESTAMP iterators, reads a pinned shard from its beginning and skips what arrived before the pin', () => {
+    const pinned = { shardEnded: false, pinnedStartMs: 1_700_000_123_456 };
+    expect(startPosition({ StartingPosition: 'LATEST' }, pinned, false, false)).toEqual({ type: 'TRIM_HORIZON' });
+    // Rounded down to the minute: a record created after the pin is never skipped, whatever the clock's resolution.
+    expect(arrivalFloorMs(pinned, false)).toBe(1_700_000_100_000);
+  });
+
+  it('skips nothing with AT_TIMESTAMP iterators, after a checkpoint, or without a pin', () => {
+    expect(arrivalFloorMs({ shardEnded: false, pinnedStartMs: 1_700_000_123_456 }, true)).toBeUndefined();
+    expect(arrivalFloorMs({ shardEnded: false, sequenceNumber: '42', pinnedStartMs: 1_700_000_123_456 }, false)).toBeUndefined();
+    expect(arrivalFloorMs({ shardEnded: false }, false)).toBeUndefined();
+    expect(arrivalFloorMs(undefined, false)).toBeUndefined();
   });
 });

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { FailureDelivery, OnFailureDestinations } from '../../../../src/destinations/on-failure-destination.js';
+import type { Invoker, InvokeOutcome } from '../../../../src/functions/invoker.js';
+import { LambdaFunction } from '../../../../src/functions/lambda-function.js';
+import type { EventSourceMapping } from '../../../../src/mappings/event-source-mapping.js';
+import { MappingStatus } from '../../../../src/mappings/mapping-status.js';
+import { createLogger } from '../../../../src/observability/logger.js';
+import { Metrics } from '../../../../src/observability/metrics.js';
+import { BatchProcessor } from '../../../../pollers/streams/batch-processor.js';
+import { retrySettingsOf } from '../../../../pollers/streams/retry-policy.js';
+import type { StreamRecord } from '../../../../pollers/streams/stream-event-builder.js';
+
+const NOW_MS = 1_700_000_000_000;
+
+function record(sequenceNumber: string, arrivalEpochMs: number): StreamRecord {
+  const event = { kinesis: { sequenceNumber } };
+  return { event, json: JSON.stringify(event), sequenceNumber, arrivalEpochMs, partitionKey: 'k' };
+}
+
+/** A function that succeeds and counts its invocations. */
+class CountingInvoker implements Invoker {
+  readonly payloads: string[] = [];
+  async invoke(payload: string): Promise<InvokeOutcome> {
+    this.payloads.push(payload);
+    return { kind: 'success', payload: 'null', requestId: 'r', durationMs: 1, executedVersion: '$LATEST' };
+  }
+  async close(): Promise<void> {}
+}
+
+/** Destinations whose enqueue runs `onEnqueue` first (to stop or lose the lease while a record is being queued). */
+class HookedDestinations implements OnFailureDestinations {
+  readonly deliveries: FailureDelivery[] = [];
+  constructor(private readonly onEnqueue: () => void) {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async enqueue(delivery: FailureDelivery): Promise<void> {
+    this.onEnqueue();
+    this.deliveries.push(delivery);
+  }
+}
+
+const mapping = {
+  UUID: 'u-1',
+  FunctionName: 'fn',
+  MaximumRetryAttempts: -1,
+  MaximumRecordAgeInSeconds: 60,
+  BisectBatchOnFunctionError: false,
+  FunctionResponseTypes: [],
+  DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
+} as unknown as EventSourceMapping;
+
+function processorOf(invoker: Invoker, destinations: OnFailureDestinations, halt: AbortSignal, settled: string[][]): BatchProcessor {
+  const metrics = new Metrics({ collectProcessMetrics: false });
+  const fn = new LambdaFunction(
+    { name: 'fn', target: { type: 'url', url: 'http://127.0.0.1:9/' }, timeoutSeconds: 3, memorySizeMb: 128 },
+    'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    invoker,
+    metrics,
+  );
+  return new BatchProcessor({
+    mapping,
+    fn,
+    destinations,
+    metrics,
+    labels: { mapping: 'u-1', function: 'fn', source: 'kinesis' },
+    logger: createLogger('silent', { write: () => undefined }),
+    status: new MappingStatus(),
+    settings: retrySettingsOf(mapping),
+    source: 'kinesis',
+    batchInfoKey: 'KinesisBatchInfo',
+    streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
+    shardId: 'shardId-000000000000',
+    halt,
+    drain: new AbortController().signal,
+    settle: async (sequenceNumbers) => void settled.push([...sequenceNumbers]),
+    now: () => NOW_MS,
+  });
+}
+
+describe('BatchProcessor', () => {
+  it('settles expired records only after their failure record is queued, then invokes the rest', async () => {
+    const invoker = new CountingInvoker();
+    const settled: string[][] = [];
+    const destinations = new HookedDestinations(() => expect(settled).toEqual([]));
+    const processor = processorOf(invoker, destinations, new AbortController().signal, settled);
+
+    const result = await processor.process([record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)]);
+
+    expect(result).toBe('completed');
+    expect(destinations.deliveries.map((delivery) => delivery.eventCount)).toEqual([1]);
+    expect(settled).toEqual([['1'], ['2']]);
+    expect(invoker.payloads).toHaveLength(1);
+  });
+
+  it('starts no invocation once halted while the expired records were being queued', async () => {
+    const invoker = new CountingInvoker();
+    const settled: string[][] = [];
+    const halt = new AbortController();
+    const destinations = new HookedDestinations(() => halt.abort());
+    const processor = processorOf(invoker, destinations, halt.signal, settled);
+
+    const result = await processor.process([record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)]);
+
+    expect(result).toBe('interrupted');
+    expect(settled).toEqual([['1']]);
+    expect(invoker.payloads).toEqual([]);
+  });
+});

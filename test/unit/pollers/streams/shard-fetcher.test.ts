@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../../src/observability/logger.js';
+import { Metrics } from '../../../../src/observability/metrics.js';
+import { ShardFetcher } from '../../../../pollers/streams/shard-fetcher.js';
+import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../../../../pollers/streams/shard-reader.js';
+import type { StreamEventBuilder } from '../../../../pollers/streams/stream-event-builder.js';
+
+/** An error as a stream service names it. */
+function serviceError(name: string): Error {
+  const err = new Error(name);
+  err.name = name;
+  return err;
+}
+
+/**
+ * One in-memory shard behind the ShardReader contract. An iterator is the index of the next record plus a
+ * generation; `failNext` makes the next GetRecords calls throw, `staleBefore` refuses iterators of older
+ * generations with the given error (as a service does with expired or trimmed iterators).
+ */
+class MemoryShard implements ShardReader<string> {
+  readonly supportsAtTimestamp = false;
+  readonly maxRecordsPerRead: number;
+  readonly positions: IteratorPosition[] = [];
+  readonly iteratorsRead: string[] = [];
+  readonly failNext: string[] = [];
+  staleBefore: { generation: number; error: string } | undefined;
+  private generation = 0;
+
+  constructor(
+    readonly sequenceNumbers: string[],
+    readonly closed: boolean,
+    perRead: number,
+  ) {
+    this.maxRecordsPerRead = perRead;
+  }
+
+  async listShards(): Promise<ShardInfo[]> {
+    return [{ shardId: 's-1', parentShardIds: [], closed: this.closed }];
+  }
+
+  async getIterator(_shardId: string, position: IteratorPosition): Promise<string> {
+    this.positions.push(position);
+    this.generation += 1;
+    let index = 0;
+    if (position.type === 'AFTER_SEQUENCE_NUMBER') index = this.sequenceNumbers.indexOf(position.sequenceNumber) + 1;
+    if (position.type === 'LATEST') index = this.sequenceNumbers.length;
+    return `${this.generation}:${index}`;
+  }
+
+  async getRecords(iterator: string, limit: number): Promise<ShardReadResult<string>> {
+    this.iteratorsRead.push(iterator);
+    const failure = this.failNext.shift();
+    if (failure) throw serviceError(failure);
+    const [generation, index] = iterator.split(':').map(Number) as [number, number];
+    if (this.staleBefore && generation < this.staleBefore.generation) throw serviceError(this.staleBefore.error);
+    const records = this.sequenceNumbers.slice(index, index + limit);
+    const next = index + records.length;
+    const atEnd = next >= this.sequenceNumbers.length;
+    return {
+      records,
+      nextIterator: atEnd && this.closed ? null : `${generation}:${next}`,
+      millisBehindLatest: atEnd ? 0 : 1_000,
+    };
+  }
+
+  classifyError(err: unknown): ShardReaderErrorKind {
+    const kinds: Record<string, ShardReaderErrorKind> = {
+      ExpiredIteratorException: 'expired_iterator',
+      TrimmedDataAccessException: 'trimmed',
+      LimitExceededException: 'throughput_exceeded',
+    };
+    return (err instanceof Error && kinds[err.name]) || 'other';
+  }
+}
+
+/** Arrival time of a record, epoch ms (0 unless a test sets one). */
+const arrivals = new Map<string, number>();
+
+const events: StreamEventBuilder<string> = {
+  source: 'dynamodb',
+  batchInfoKey: 'DDBStreamBatchInfo',
+  build: (sequenceNumber) => ({
+    event: { sequenceNumber },
+    json: `{"sequenceNumber":"${sequenceNumber}"}`,
+    sequenceNumber,
+    arrivalEpochMs: arrivals.get(sequenceNumber) ?? 0,
+    partitionKey: 'k',
+  }),
+};
+
+function fetcherOf(shard: MemoryShard, start: IteratorPosition = { type: 'TRIM_HORIZON' }, skipArrivedBeforeMs?: number): ShardFetcher<string> {
+  return new ShardFetcher({
+    reader: shard,
+    events,
+    shardId: 's-1',
+    start,
+    ...(skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs } : {}),
+    limit: shard.maxRecordsPerRead,
+    metrics: new Metrics({ collectProcessMetrics: false }),
+    labels: { mapping: 'm', function: 'f', source: 'dynamodb' },
+    logger: createLogger('silent', { write: () => undefined }),
+    // Shortest backoff the policy allows (half of the base delay).
+    random: () => 1,
+  });
+}
+
+/** Reads until the shard ends or `reads` reads were made; the sequence numbers in order. */
+async function readAll(fetcher: ShardFetcher<string>, reads: number, signal: AbortSignal): Promise<string[]> {
+  const seen: string[] = [];
+  for (let i = 0; i < reads && !fetcher.ended; i += 1) {
+    const result = await fetcher.fetch(signal);
+    if (!result) break;
+    seen.push(...result.records.map((record) => record.sequenceNumber));
+  }
+  return seen;
+}
+
+const seqs = (count: number) => Array.from({ length: count }, (_, i) => String(100 + i));
+
+describe('ShardFetcher', () => {
+  it('renews an iterator that expired mid-shard right after the last record read: no gap, no repeat', async () => {
+    const shard = new MemoryShard(seqs(6), true, 2);
+    const fetcher = fetcherOf(shard);
+    const first = await fetcher.fetch(AbortSignal.timeout(5_000));
+    expect(first?.records.map((record) => record.sequenceNumber)).toEqual(['100', '101']);
+
+    shard.staleBefore = { generation: 2, error: 'ExpiredIteratorException' };
+    const rest = await readAll(fetcher, 10, AbortSignal.timeout(5_000));
+
+    expect(rest).toEqual(['102', '103', '104', '105']);
+    expect(fetcher.ended).toBe(true);
+    expect(shard.positions).toEqual([{ type: 'TRIM_HORIZON' }, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '101' }]);
+  });
+
+  it('keeps its iterator through throttled reads and goes on where it was', async () => {
+    const shard = new MemoryShard(seqs(4), true, 2);
+    const fetcher = fetcherOf(shard);
+    await fetcher.fetch(AbortSignal.timeout(5_000));
+    shard.failNext.push('LimitExceededException', 'LimitExceededException');
+
+    const rest = await readAll(fetcher, 10, AbortSignal.timeout(5_000));
+
+    expect(rest).toEqual(['102', '103']);
+    expect(shard.positions).toHaveLength(1);
+    expect(shard.iteratorsRead.slice(1, 4)).toEqual(['1:2', '1:2', '1:2']);
+  });
+
+  it('restarts from the trim horizon when its position was trimmed, never returning a record at or before it', async () => {
+    const shard = new MemoryShard(seqs(6), true, 2);
+    const fetcher = fetcherOf(shard);
+    await fetcher.fetch(AbortSignal.timeout(5_000));
+    // The stream trimmed 100 and 101 meanwhile, and the iterator after 101 is refused.
+    shard.sequenceNumbers.splice(0, 2);
+    shard.staleBefore = { generation: 2, error: 'TrimmedDataAccessException' };
+    shard.failNext.push('TrimmedDataAccessException');
+
+    const rest = await readAll(fetcher, 10, AbortSignal.timeout(5_000));
+
+    expect(rest).toEqual(['102', '103', '104', '105']);
+  });
+
+  it('gets a fresh iterator when one that has read nothing yet is refused as trimmed, instead of retrying it forever', async () => {
+    const shard = new MemoryShard(seqs(3), true, 10);
+    shard.staleBefore = { generation: 2, error: 'TrimmedDataAccessException' };
+    const fetcher = fetcherOf(shard);
+
+    const seen = await readAll(fetcher, 5, AbortSignal.timeout(4_000));
+
+    expect(seen).toEqual(['100', '101', '102']);
+    expect(fetcher.ended).toBe(true);
+  });
+
+  it('skips the records that arrived before the start up to the first one at or after it, and never reads them again', async () => {
+    const numbers = ['900', '901', '902', '903', '904', '905'];
+    [10, 20, 30, 40, 35, 50].forEach((arrival, i) => arrivals.set(numbers[i]!, arrival));
+    const shard = new MemoryShard(numbers, true, 2);
+    const fetcher = fetcherOf(shard, { type: 'TRIM_HORIZON' }, 30);
+
+    const first = await fetcher.fetch(AbortSignal.timeout(5_000));
+    // Nothing to deliver in this read, but the shard is not caught up: the next read follows at once.
+    expect(first).toMatchObject({ records: [], caughtUp: false });
+    shard.staleBefore = { generation: 2, error: 'ExpiredIteratorException' };
+    const rest = await readAll(fetcher, 10, AbortSignal.timeout(5_000));
+
+    // 904 arrived "earlier" than 903 (approximate clocks) but after the start was found: it is delivered.
+    expect(rest).toEqual(['902', '903', '904', '905']);
+    expect(shard.positions[1]).toEqual({ type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '901' });
+  });
+
+  it('returns undefined at once when aborted during a backoff, without throwing', async () => {
+    const shard = new MemoryShard(seqs(2), false, 2);
+    shard.failNext.push('InternalServerError', 'InternalServerError', 'InternalServerError');
+    const fetcher = fetcherOf(shard);
+    const controller = new AbortController();
+    const pending = fetcher.fetch(controller.signal);
+    controller.abort();
+    expect(await pending).toBeUndefined();
+  });
+});
