@@ -112,7 +112,7 @@ export class ShardConsumer<R> {
    * settled is checkpointed and the lease released. `run()` resolves when done.
    */
   stop(reason: 'shutting_down' | 'handoff' = 'shutting_down'): void {
-    if (this.stopReason || this.leaseLost) return;
+    if (this.stopReason || this.leaseLost || this.state === 'DONE') return;
     this.stopReason = reason;
     this.halt.abort();
     this.drainTimer = setTimeout(() => this.drain.abort(), this.options.drainTimeoutMs);
