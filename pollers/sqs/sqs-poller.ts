@@ -291,7 +291,7 @@ export class SqsPoller implements Poller {
         continue;
       }
       state.queueLooksIdle = messages.length === 0;
-      setup.scaler.recordReceive(messages.length, requested);
+      setup.scaler.recordReceive(messages.length, requested, Date.now() - sentAt);
       if (messages.length === 0) {
         // An immediate receive at the very end of a window found nothing: wait the window out instead of spinning.
         if (holding && plan.waitTimeSeconds === 0) await sleep(windowEndsAt - Date.now(), this.stopSignal);

@@ -16,6 +16,11 @@ export const MIN_CONCURRENCY = 2;
 export const SCALE_INTERVAL_MS = 1_000;
 /** Pollers added per interval while there is a backlog: 5 per second = AWS's +300 per minute. */
 export const SCALE_UP_STEP = 5;
+/**
+ * A full receive signals a backlog only when its messages were already waiting: one that filled up while it
+ * long-polled (a trickle meeting a small BatchSize) says the pollers keep up, not that more are needed.
+ */
+export const BACKLOG_RECEIVE_MAX_WAIT_MS = 500;
 
 export interface SqsScalerLimits {
   /** `ScalingConfig.MaximumConcurrency` (2–1000), if set. */
@@ -76,10 +81,11 @@ export class SqsScaler {
     return this.current;
   }
 
-  recordReceive(received: number, requested: number): void {
+  /** @param waitedMs how long the receive took; a full one counts as backlog only when it did not wait. */
+  recordReceive(received: number, requested: number, waitedMs = 0): void {
     this.stats.receivedMessages += received;
     if (received === 0) this.stats.emptyReceives += 1;
-    else if (received >= requested) this.stats.fullReceives += 1;
+    else if (received >= requested && waitedMs < BACKLOG_RECEIVE_MAX_WAIT_MS) this.stats.fullReceives += 1;
   }
 
   recordInvocation(kind: InvokeOutcomeKind): void {

@@ -27,6 +27,17 @@ describe('SqsScaler', () => {
     expect(scaler.adjust().to).toBe(13);
   });
 
+  it('does not count a receive that filled up while it long-polled as backlog (a trickle, small BatchSize)', () => {
+    const scaler = new SqsScaler({ reportsBatchItemFailures: false });
+    scaler.recordReceive(1, 1, 4_000);
+    scaler.recordReceive(1, 1, 2_500);
+    scaler.recordInvocation('success');
+    expect(scaler.adjust()).toEqual({ from: INITIAL_CONCURRENCY, to: INITIAL_CONCURRENCY, reason: 'steady' });
+    scaler.recordReceive(1, 1, 3);
+    scaler.recordInvocation('success');
+    expect(scaler.adjust()).toEqual({ from: INITIAL_CONCURRENCY, to: INITIAL_CONCURRENCY + SCALE_UP_STEP, reason: 'backlog' });
+  });
+
   it('does not scale up when some receive came back empty (the pollers keep up)', () => {
     const scaler = new SqsScaler({ reportsBatchItemFailures: false });
     scaler.recordReceive(10, 10);
