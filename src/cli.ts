@@ -12,6 +12,8 @@ import { DEFAULT_SERVER_PORT } from './config/service-config.js';
 const EXIT_OK = 0;
 const EXIT_CONFIG = 1;
 const EXIT_USAGE = 2;
+/** Time a stop may take beyond the drain deadline (closing connections) before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 15_000;
 
 const HELP = `esm-poller — event source mapping pollers (SQS, Kinesis, DynamoDB Streams) with AWS Lambda's semantics
 
@@ -120,14 +122,22 @@ async function start(file: string | undefined, portText: string | undefined): Pr
       }
       signalled = true;
       logger.info({ signal }, 'signal_received');
+      // Safety net: a stop that cannot finish (a server that never answers) must not keep the process alive.
+      setTimeout(() => {
+        logger.error({ signal }, 'shutdown_deadline_passed');
+        void flush(logger).then(() => process.exit(EXIT_CONFIG));
+      }, config.shutdown.drainTimeoutSeconds * 1000 + SHUTDOWN_GRACE_MS).unref();
       void service.stop().then(resolve);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
 
+  // A signal during start (e.g. while Redis is unreachable) stops the service without waiting for start to end.
+  const starting = service.start(port);
+  starting.catch(() => undefined);
   try {
-    await service.start(port);
+    await Promise.race([starting, stopped]);
   } catch (err) {
     if (!signalled) {
       logger.fatal({ err }, err instanceof MappingRejectedError ? 'mapping_rejected' : 'start_failed');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceConfig } from './config/service-config.js';
 import type { Env } from './config/env.js';
 import { AwsClientFactory } from './aws/client-factory.js';
-import { createRedis, type Redis } from './redis/redis-connection.js';
+import { closeRedis, createRedis, type Redis } from './redis/redis-connection.js';
 import { RedisKeys } from './redis/keys.js';
 import { Metrics } from './observability/metrics.js';
 import type { Logger } from './observability/logger.js';
@@ -18,7 +18,10 @@ import type { Poller } from './mappings/poller.js';
 import type { EventSourceMapping } from './mappings/event-source-mapping.js';
 import { BullmqOnFailureDestinations } from './destinations/bullmq-on-failure-destinations.js';
 import { pollerFactories } from '../pollers/index.js';
-import { once, runAll } from './runtime/lifecycle.js';
+import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
+
+/** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
+const CLOSE_STEP_TIMEOUT_MS = 5_000;
 
 /** A mapping the service could not start: its source refused it (unknown queue, stream, …). */
 export class MappingRejectedError extends Error {
@@ -125,10 +128,12 @@ export class Service {
     const errors = [
       ...(await Promise.all(pollers.map((poller) => runAll([() => poller.stop()])))).flat(),
       ...(await runAll([
-        () => this.destinations.stop(),
+        async () => {
+          if (!(await settlesWithin(this.destinations.stop(), CLOSE_STEP_TIMEOUT_MS))) this.logger.warn({}, 'destination_worker_stop_timed_out');
+        },
         () => this.server.close(this.config.shutdown.drainTimeoutSeconds * 1000),
         () => this.functions.close(),
-        () => this.redis.quit(),
+        () => closeRedis(this.redis, CLOSE_STEP_TIMEOUT_MS),
         () => this.aws.destroy(),
       ])),
     ];

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
+import { settlesWithin } from '../runtime/lifecycle.js';
 
 export type { Redis };
 
@@ -26,4 +27,10 @@ export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
     lastError = '';
   });
   return redis;
+}
+
+/** Closes a connection: QUIT when Redis answers (bounded by `timeoutMs`), then drops the socket either way. */
+export async function closeRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') await settlesWithin(redis.quit(), timeoutMs);
+  redis.disconnect();
 }

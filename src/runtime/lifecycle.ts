@@ -25,3 +25,17 @@ export async function runAll(steps: readonly (() => Promise<unknown> | unknown)[
   }
   return errors;
 }
+
+/**
+ * Waits for `work` at most `ms`: true when it settled (fulfilled or rejected), false when time ran out. Never
+ * rejects; `work` goes on in the background. For cleanup steps that can hang on an unreachable server.
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

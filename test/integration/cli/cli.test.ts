@@ -2,7 +2,10 @@ import { describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startService } from '../../harness/service-process.js';
+import { CLI_PATH, runCli, startService } from '../../harness/service-process.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort } from '../../harness/free-port.js';
 import { fixtureHandler } from '../../harness/fixtures.js';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { waitFor } from '../../harness/wait-for.js';
@@ -81,6 +84,24 @@ describe('esm-poller CLI', () => {
     const { code, stderr } = await runCli(['launch']);
     expect(code).toBe(2);
     expect(stderr).toContain('Unknown command: launch');
+  });
+
+  it('SIGTERM while Redis is unreachable still stops the service and exits 0', async () => {
+    const deadRedisPort = await freePort();
+    const file = configFile(`redis: { url: "redis://127.0.0.1:${deadRedisPort}" }\nserver: { port: 0 }\n`);
+    const child = spawn(process.execPath, [CLI_PATH, 'start', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await waitFor(() => output.includes('"msg":"redis_error"'), { message: 'the service never tried Redis' });
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(0);
+      expect(output).toContain('"msg":"service_stopped"');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('SIGTERM lets an in-flight invocation finish, then exits 0', async () => {
