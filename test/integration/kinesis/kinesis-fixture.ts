@@ -6,22 +6,17 @@ import {
   PutRecordsCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { AwsClientFactory } from '../../../src/aws/client-factory.js';
 import type { FailureDelivery, OnFailureDestinations } from '../../../src/destinations/on-failure-destination.js';
 import type { Invoker, InvokeOutcome } from '../../../src/functions/invoker.js';
-import { LambdaFunction } from '../../../src/functions/lambda-function.js';
 import type { EventSourceMapping } from '../../../src/mappings/event-source-mapping.js';
-import { MappingStatus } from '../../../src/mappings/mapping-status.js';
-import type { Poller, PollerContext } from '../../../src/mappings/poller.js';
-import { createLogger, type Logger } from '../../../src/observability/logger.js';
-import { Metrics } from '../../../src/observability/metrics.js';
-import { createRedis, type Redis } from '../../../src/redis/redis-connection.js';
-import { RedisKeys } from '../../../src/redis/keys.js';
 import { kinesisPollerFactory } from '../../../pollers/kinesis/kinesis-poller.js';
 import type { StreamPollerOptions } from '../../../pollers/streams/stream-poller.js';
 import type { TestServers } from '../../harness/servers.js';
+import { StreamPollerFixture, type PollerUnderTest, type StreamPollerOptionsUnderTest } from '../../harness/stream-poller-fixture.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { waitFor } from '../../harness/wait-for.js';
+
+export type { PollerUnderTest };
 
 /** Lease timings short enough for tests. */
 export const FAST_LEASES: StreamPollerOptions = {
@@ -93,35 +88,17 @@ export class MemoryDestinations implements OnFailureDestinations {
   }
 }
 
-export interface PollerUnderTest {
-  readonly poller: Poller;
-  readonly context: PollerContext;
-  readonly logs: Record<string, unknown>[];
-  readonly metrics: Metrics;
-  readonly status: MappingStatus;
-}
 
 /**
  * Streams, mappings and pollers of one test file on the shared kinesis-local and Redis: unique stream names and
  * Redis prefixes, everything stopped and closed by {@link close}.
  */
-export class KinesisFixture {
-  readonly aws: AwsClientFactory;
-  readonly keys = new RedisKeys(uniqueName('h6'));
-  private readonly redisConnections: Redis[] = [];
-  private readonly pollers: Poller[] = [];
-
+export class KinesisFixture extends StreamPollerFixture {
   constructor(
-    readonly servers: TestServers,
+    servers: TestServers,
     readonly kinesis: KinesisClient,
   ) {
-    this.aws = new AwsClientFactory({
-      AWS_ENDPOINT_URL_KINESIS: servers.kinesisEndpoint,
-      AWS_ENDPOINT_URL_SQS: servers.fauxqsEndpoint,
-      AWS_ENDPOINT_URL_SNS: servers.fauxqsEndpoint,
-      AWS_ENDPOINT_URL_S3: servers.fauxqsEndpoint,
-      AWS_REGION: servers.region,
-    });
+    super(servers, 'kinesis', kinesisPollerFactory, { AWS_ENDPOINT_URL_KINESIS: servers.kinesisEndpoint });
   }
 
   /** Creates a stream and waits until it is ACTIVE. */
@@ -153,77 +130,13 @@ export class KinesisFixture {
     return (out.Shards ?? []).map((shard) => shard.ShardId!);
   }
 
-  /** A mapping with AWS defaults for a Kinesis stream. */
-  mapping(streamArn: string, overrides: Partial<EventSourceMapping> = {}): EventSourceMapping {
-    return {
-      UUID: randomUUID(),
-      FunctionName: 't-fn',
-      EventSourceArn: streamArn,
-      sourceKind: 'kinesis',
-      fifo: false,
-      Enabled: true,
-      BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 0,
-      FunctionResponseTypes: [],
-      StartingPosition: 'TRIM_HORIZON',
-      ParallelizationFactor: 1,
-      MaximumRetryAttempts: -1,
-      MaximumRecordAgeInSeconds: -1,
-      BisectBatchOnFunctionError: false,
-      TumblingWindowInSeconds: 0,
-      ...overrides,
-    };
-  }
-
   /** Builds (does not start) a Kinesis poller from real parts around `invoker`. */
   poller(
     mapping: EventSourceMapping,
     invoker: Invoker,
-    options: {
-      workerId?: string;
-      destinations?: OnFailureDestinations;
-      poller?: StreamPollerOptions;
-      drainTimeoutMs?: number;
-      keys?: RedisKeys;
-      idlePollIntervalMs?: number;
-    } = {},
+    options: Partial<StreamPollerOptionsUnderTest> = {},
   ): PollerUnderTest {
-    const logs: Record<string, unknown>[] = [];
-    const logger: Logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-    const metrics = new Metrics({ collectProcessMetrics: false });
-    const redis = createRedis(this.servers.redisUrl, logger, 't-test');
-    this.redisConnections.push(redis);
-    const fn = new LambdaFunction(
-      { name: mapping.FunctionName, target: { type: 'url', url: 'http://127.0.0.1:9/' }, timeoutSeconds: 3, memorySizeMb: 128 },
-      `arn:aws:lambda:us-east-1:000000000000:function:${mapping.FunctionName}`,
-      invoker,
-      metrics,
-    );
-    const status = new MappingStatus();
-    const context: PollerContext = {
-      mapping,
-      fn,
-      aws: this.aws,
-      redis,
-      keys: options.keys ?? this.keys,
-      metrics,
-      logger: logger.child({ esmUuid: mapping.UUID }),
-      status,
-      workerId: options.workerId ?? uniqueName('worker'),
-      drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
-      redisUrl: this.servers.redisUrl,
-      destinations: options.destinations ?? new MemoryDestinations(),
-      streamIdlePollIntervalMs: options.idlePollIntervalMs ?? 100,
-    };
-    const poller = kinesisPollerFactory(options.poller ?? FAST_LEASES)(context);
-    this.pollers.push(poller);
-    return { poller, context, logs, metrics, status };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.pollers.map((poller) => poller.stop()));
-    for (const redis of this.redisConnections) redis.disconnect();
-    this.aws.destroy();
+    return this.build(mapping, invoker, { ...options, destinations: options.destinations ?? new MemoryDestinations(), poller: options.poller ?? FAST_LEASES });
   }
 }
 
