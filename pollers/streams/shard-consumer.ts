@@ -53,8 +53,9 @@ export type ShardExitReason = 'shard_ended' | 'lease_lost' | 'shutting_down' | '
 
 /** What the consumer does with its lease at exit (the lease coordinator). */
 export interface ShardLeaseHandle {
-  release(shardId: string, options?: { readonly forget?: boolean }): Promise<void>;
-  drop(shardId: string): void;
+  /** Gives up the lease with this `counter` (a newer lease on the shard is left alone). */
+  release(shardId: string, options: { readonly forget?: boolean; readonly counter: number }): Promise<void>;
+  drop(shardId: string, counter: number): void;
 }
 
 export interface ShardConsumerOptions<R> {
@@ -137,7 +138,7 @@ export class ShardConsumer<R> {
     } catch (err) {
       if (err instanceof LeaseLostError) return this.finish('LEASE_LOST');
       this.logger.error({ err, state: this.state }, 'shard_consumer_failed');
-      await this.options.leases.release(this.shardId);
+      await this.options.leases.release(this.shardId, { counter: this.options.lease.counter });
       this.state = 'DONE';
       return 'failed';
     } finally {
@@ -312,7 +313,7 @@ export class ShardConsumer<R> {
         throw err;
       }
       this.logger.info({ lastSequenceNumber: this.tracker.checkpoint }, 'shard_ended');
-      await leases.release(this.shardId, { forget: true });
+      await leases.release(this.shardId, { forget: true, counter: this.options.lease.counter });
       this.transition('DONE');
       return 'shard_ended';
     }
@@ -326,13 +327,13 @@ export class ShardConsumer<R> {
         if (err instanceof LeaseLostError) return this.finish('LEASE_LOST');
         this.logger.warn({ err }, 'final_checkpoint_failed');
       }
-      await leases.release(this.shardId);
+      await leases.release(this.shardId, { counter: this.options.lease.counter });
       this.transition('DONE');
       this.logger.info({ reason: this.stopReason ?? 'shutting_down', checkpoint: this.tracker.checkpoint }, 'shard_consumer_stopped');
       return this.stopReason ?? 'shutting_down';
     }
     this.transition('LEASE_LOST');
-    leases.drop(this.shardId);
+    leases.drop(this.shardId, this.options.lease.counter);
     this.transition('DONE');
     this.logger.warn({ counter: this.options.lease.counter }, 'shard_consumer_lease_lost');
     return 'lease_lost';

@@ -254,7 +254,11 @@ export class StreamPoller<R> implements Poller {
     if (reason === 'shard_ended') {
       this.eligible = this.eligible.filter((id) => id !== shardId);
       this.requestSync();
+      return;
     }
+    // The lease may have been taken again while this consumer was still exiting: serve it now.
+    const newer = this.leases.leaseOf(shardId);
+    if (newer) this.startConsumer(newer);
   }
 }
 

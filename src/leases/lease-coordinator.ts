@@ -118,9 +118,10 @@ export class LeaseCoordinator {
    * Gives a held lease up: released for anyone to take at once, or with `forget` deleted (the shard ended).
    * Never throws; a failure only leaves the lease to expire.
    */
-  async release(shardId: string, options: { readonly forget?: boolean } = {}): Promise<void> {
+  async release(shardId: string, options: { readonly forget?: boolean; readonly counter?: number } = {}): Promise<void> {
     const entry = this.held.get(shardId);
-    if (!entry) return;
+    // With `counter`, only that lease: a consumer exiting late must not give up a newer lease on its shard.
+    if (!entry || (options.counter !== undefined && entry.lease.counter !== options.counter)) return;
     this.held.delete(shardId);
     try {
       await this.store.release(entry.lease, options);
@@ -130,8 +131,9 @@ export class LeaseCoordinator {
     }
   }
 
-  /** Forgets a lease known to be lost, without writing. */
-  drop(shardId: string): void {
+  /** Forgets a lease known to be lost, without writing; with `counter`, only that lease. */
+  drop(shardId: string, counter?: number): void {
+    if (counter !== undefined && this.held.get(shardId)?.lease.counter !== counter) return;
     this.held.delete(shardId);
   }
 

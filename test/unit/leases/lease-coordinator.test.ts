@@ -106,4 +106,23 @@ describe('LeaseCoordinator', () => {
     expect(store.leases.has('s2')).toBe(false);
     expect(leases.heldShardIds.size).toBe(0);
   });
+
+  it('leaves a newer lease on a shard alone when the consumer of an older one releases or drops late', async () => {
+    const store = new MemoryLeaseStore();
+    const leases = coordinator(store);
+    const [first] = await leases.balance(['s1']);
+    leases.drop('s1', first!.counter);
+    store.leases.set('s1', { ...store.leases.get('s1')!, owner: '', expiresAtMs: 0 });
+    const [second] = await leases.balance(['s1']);
+    expect(second!.counter).toBeGreaterThan(first!.counter);
+
+    await leases.release('s1', { counter: first!.counter });
+    leases.drop('s1', first!.counter);
+    expect(leases.leaseOf('s1')).toEqual(second);
+    expect(store.leases.get('s1')!.owner).toBe('me');
+
+    await leases.release('s1', { counter: second!.counter });
+    expect(leases.leaseOf('s1')).toBeUndefined();
+    expect(store.leases.get('s1')!.owner).toBe('');
+  });
 });
