@@ -1,5 +1,5 @@
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { waitFor } from '../../harness/wait-for.js';
@@ -12,15 +12,12 @@ describe('on-failure delivery across restarts', () => {
   let fixture: DestinationsFixture;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new DestinationsFixture(servers);
   });
 
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('stores a delivery in Redis before enqueue resolves, for the next worker to deliver', async () => {

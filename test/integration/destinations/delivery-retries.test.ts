@@ -1,5 +1,5 @@
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { waitFor } from '../../harness/wait-for.js';
@@ -14,8 +14,6 @@ describe('on-failure delivery retries', () => {
   let sqsArnPrefix: string;
 
   beforeAll(async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new DestinationsFixture(servers);
     const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-probe') }));
     const arn = await queueArn(clients.sqs, QueueUrl!);
@@ -25,7 +23,6 @@ describe('on-failure delivery retries', () => {
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('keeps retrying through a destination outage and delivers once the queue exists', async () => {

@@ -1,6 +1,6 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BullmqOnFailureDestinations } from '../../../src/destinations/bullmq-on-failure-destinations.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
@@ -22,8 +22,6 @@ describe('DynamoDB Streams failures: on-failure record to SQS', () => {
   let metrics: Metrics;
 
   beforeAll(async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new DynamodbFixture(servers, clients.dynamodb);
     metrics = new Metrics({ collectProcessMetrics: false });
     destinations = new BullmqOnFailureDestinations({
@@ -41,7 +39,6 @@ describe('DynamoDB Streams failures: on-failure record to SQS', () => {
     await fixture?.close();
     await destinations?.stop();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('discards a failed batch without retries and sends a DDBStreamBatchInfo record, then goes on', async () => {

@@ -1,5 +1,5 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createRedis, type Redis } from '../../../src/redis/redis-connection.js';
@@ -18,8 +18,6 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
   let redis: Redis;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new DynamodbFixture(servers, clients.dynamodb);
     redis = createRedis(servers.redisUrl, createLogger('silent'), 't-reading');
   });
@@ -28,7 +26,6 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
     await fixture?.close();
     redis?.disconnect();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   async function put(table: string, pk: string, n: number, extra: Record<string, { B: Uint8Array }> = {}): Promise<void> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HeldLease } from '../../../src/leases/lease.js';
 import type { CheckpointStore } from '../../../src/checkpoints/checkpoint-store.js';
 import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
@@ -42,8 +42,6 @@ describe('a Kinesis shard consumer that fails with an unexpected error', () => {
   let redis: Redis;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
     redis = createRedis(servers.redisUrl, createLogger('silent'), 't-consumer-failure');
   });
@@ -52,7 +50,6 @@ describe('a Kinesis shard consumer that fails with an unexpected error', () => {
     await fixture?.close();
     redis?.disconnect();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('gives its shard up and the shard is taken again: the batch in flight is invoked again, nothing is lost', async () => {

@@ -1,7 +1,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BullmqOnFailureDestinations } from '../../../src/destinations/bullmq-on-failure-destinations.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
@@ -45,8 +45,6 @@ describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
   let metrics: Metrics;
 
   beforeAll(async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
     metrics = new Metrics({ collectProcessMetrics: false });
     destinations = new BullmqOnFailureDestinations({
@@ -64,7 +62,6 @@ describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
     await fixture?.close();
     await destinations?.stop();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   /** A one-shard stream with two records and a mapping whose function always fails, without retries. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { counterValue, FAST_LEASES, KinesisFixture, MemoryDestinations, ScriptedInvoker, type KinesisEventRecord } from './kinesis-fixture.js';
@@ -14,15 +14,12 @@ describe('Kinesis failure handling: retries, bisect, partial responses, record a
   let fixture: KinesisFixture;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
   });
 
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('retries a failing batch MaximumRetryAttempts times, then queues its failure record and moves on', async () => {

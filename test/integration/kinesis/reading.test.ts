@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
@@ -27,15 +27,12 @@ describe('Kinesis reading, events and checkpoints', () => {
   let fixture: KinesisFixture;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
   });
 
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('delivers every record of a multi-shard stream once, in shard order, shaped as AWS events', async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { startRedisServer } from '../../harness/redis-server.js';
 import type { LocalServer } from '../../harness/local-server.js';
@@ -13,8 +13,6 @@ describe('Kinesis mapping while Redis is unreachable', () => {
   let fixture: KinesisFixture;
 
   beforeAll(async () => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     redis = await startRedisServer();
     fixture = new KinesisFixture({ ...servers, redisUrl: redis.url }, clients.kinesis);
   });
@@ -23,7 +21,6 @@ describe('Kinesis mapping while Redis is unreachable', () => {
     await fixture?.close();
     await redis?.stop();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('pauses (no checkpoint moves, at most one batch goes out) and resumes by itself when Redis is back', async () => {

@@ -1,5 +1,5 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { KinesisFixture, ScriptedInvoker, waitForActive } from './kinesis-fixture.js';
@@ -24,15 +24,12 @@ describe('Kinesis resharding while processing', () => {
   let fixture: KinesisFixture;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
   });
 
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('finishes the parent of a split before its children: nothing lost, per-key order kept (LATEST mapping)', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { fixtureHandler } from '../../harness/fixtures.js';
 import { startService, type RunningService } from '../../harness/service-process.js';
@@ -46,8 +46,6 @@ describe('Kinesis mapping in the service process: restarts, crashes and two repl
   const dir = mkdtempSync(join(tmpdir(), 't-kinesis-'));
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
   });
 
@@ -58,7 +56,6 @@ describe('Kinesis mapping in the service process: restarts, crashes and two repl
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   function config(streamArn: string, keyPrefix: string): string {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
@@ -14,15 +14,12 @@ describe('several workers on one Kinesis mapping', () => {
   let fixture: KinesisFixture;
 
   beforeAll(() => {
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
     fixture = new KinesisFixture(servers, clients.kinesis);
   });
 
   afterAll(async () => {
     await fixture?.close();
     clients.destroy();
-    vi.unstubAllEnvs();
   });
 
   it('share the shards, process each shard on one worker at a time, and take over the shards of a worker that stops', async () => {
