@@ -22,6 +22,8 @@ import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
+/** Longest wait for Redis to answer the PING of /readyz; a Redis that stays silent makes the service not ready. */
+const READINESS_PING_TIMEOUT_MS = 2_000;
 
 /** A mapping the service could not start: its source refused it (unknown queue, stream, …). */
 export class MappingRejectedError extends Error {
@@ -166,7 +168,13 @@ export class Service {
   private async readiness(): Promise<{ ready: boolean; redis: boolean; pollersStarted: boolean; mappings: object[] }> {
     let redis = false;
     try {
-      redis = this.redis.status === 'ready' && (await this.redis.ping()) === 'PONG';
+      if (this.redis.status === 'ready') {
+        // Commands wait for Redis without limit (maxRetriesPerRequest: null); a probe must answer anyway.
+        let answer: string | undefined;
+        const ping = this.redis.ping().then((pong) => (answer = pong));
+        ping.catch(() => undefined);
+        redis = (await settlesWithin(ping, READINESS_PING_TIMEOUT_MS)) && answer === 'PONG';
+      }
     } catch {
       redis = false;
     }

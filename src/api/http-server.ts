@@ -75,14 +75,22 @@ export class HttpServer {
     this.openResponses.add(response);
     response.on('close', () => this.openResponses.delete(response));
     if (this.closing) response.shouldKeepAlive = false;
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // A request target the URL parser refuses (e.g. `http://[`) is the client's error; it must not escape as a rejection.
+    const url = parseUrl(request.url ?? '/');
+    if (!url) {
+      sendError(response, new ApiError('InvalidParameterValueException', `Malformed request URI: ${request.url}`));
+      return;
+    }
     try {
       for (const route of this.routes) {
         if (route.method !== request.method) continue;
         const match = route.pattern.exec(url.pathname);
         if (!match) continue;
-        const params: Record<string, string> = {};
-        route.names.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1]!)));
+        const params = decodeParams(route.names, match);
+        if (!params) {
+          sendError(response, new ApiError('InvalidParameterValueException', `Malformed percent-encoding in ${url.pathname}`));
+          return;
+        }
         await route.handler(request, response, params);
         return;
       }
@@ -92,10 +100,35 @@ export class HttpServer {
         sendError(response, err);
         return;
       }
+      if (request.destroyed && !request.complete) {
+        // The client went away while sending its body: nothing failed on our side, and no one reads an answer.
+        this.logger.debug({ method: request.method, path: url.pathname }, 'api_request_aborted');
+        response.destroy();
+        return;
+      }
       this.logger.error({ err, method: request.method, path: url.pathname }, 'api_request_failed');
       sendError(response, new ApiError('ServiceException', 'An internal error occurred.'));
     }
   }
+}
+
+function parseUrl(target: string): URL | undefined {
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The percent-decoded path parameters, or undefined when one is not valid percent-encoded UTF-8. */
+function decodeParams(names: readonly string[], match: RegExpExecArray): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  try {
+    names.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1]!)));
+  } catch {
+    return undefined;
+  }
+  return params;
 }
 
 /** Sends an AWS-style JSON error: status from the error table, `x-amzn-ErrorType` for the SDK. */

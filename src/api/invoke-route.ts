@@ -9,6 +9,8 @@ import type { InvokeOutcome } from '../functions/invoker.js';
 /** `POST /2015-03-31/functions/{FunctionName}/invocations` — Lambda's Invoke, for the configured functions. */
 export const INVOKE_PATH = '/2015-03-31/functions/{FunctionName}/invocations';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const INVOCATION_TYPES = new Set(['RequestResponse', 'Event', 'DryRun']);
 
 /**
@@ -34,8 +36,10 @@ export function invokeRoute(functions: FunctionRegistry) {
       MAX_INVOKE_PAYLOAD_BYTES,
       () => new ApiError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`),
     );
-    const payload = body.length === 0 ? '{}' : body.toString('utf8');
+    let payload: string;
     try {
+      // Fatal decoding: bytes that are not UTF-8 are refused, never silently replaced by U+FFFD.
+      payload = body.length === 0 ? '{}' : UTF8.decode(body);
       JSON.parse(payload);
     } catch (err) {
       throw new ApiError('InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);

@@ -19,7 +19,13 @@ export function interpolate(value: unknown, env: Env, path = '', issues: Validat
   if (value !== null && typeof value === 'object') {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      result[key] = interpolate(item, env, path === '' ? key : `${path}.${key}`, issues);
+      // Defined, not assigned: a `__proto__` key stays a key (and gets reported) instead of replacing the prototype.
+      Object.defineProperty(result, key, {
+        value: interpolate(item, env, path === '' ? key : `${path}.${key}`, issues),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return result;
   }

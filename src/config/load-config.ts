@@ -41,8 +41,15 @@ export function parseConfig(text: string, env: Env, baseDir: string): ServiceCon
       document.errors.map((error) => ({ path: `(yaml line ${lines.linePos(error.pos[0]).line})`, message: error.message.split('\n')[0]! })),
     );
   }
+  let parsed: unknown;
+  try {
+    // toJS resolves aliases: an unknown anchor or an alias bomb (billion laughs) throws here.
+    parsed = document.toJS();
+  } catch (err) {
+    throw new ConfigError([{ path: '(yaml)', message: (err as Error).message }]);
+  }
   const issues: ValidationIssue[] = [];
-  const raw = interpolate(document.toJS() ?? {}, env, '', issues);
+  const raw = interpolate(parsed ?? {}, env, '', issues);
   const config = validateConfig(raw, env, baseDir, issues);
   if (issues.length > 0 || !config) throw new ConfigError(issues);
   return deepFreeze(config);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { startService, type RunningService } from '../../harness/service-process.js';
@@ -99,6 +100,47 @@ describe('Lambda Invoke API served by esm-poller', () => {
     expect((await response.json()).message).toMatch(/^Could not parse request body into json: /);
   });
 
+  it('answers a request target it cannot parse or percent-decode with 400, and keeps serving', async () => {
+    const unparsable = await rawRequest(service.url, 'POST http://[/2015-03-31/functions/echo/invocations HTTP/1.1');
+    expect(unparsable.status).toBe(400);
+    expect(unparsable.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+    const undecodable = await rawRequest(service.url, 'POST /2015-03-31/functions/%E0%A4%A/invocations HTTP/1.1');
+    expect(undecodable.status).toBe(400);
+    expect(undecodable.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"still":"up"}') }));
+    expect(decode(response.Payload)).toEqual({ still: 'up' });
+  });
+
+  it('finishes an invocation whose client disconnected and frees its concurrency', async () => {
+    const { port } = new URL(service.url);
+    const body = JSON.stringify({ delayMs: 1_000 });
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write(`POST /2015-03-31/functions/single/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+    );
+    socket.on('error', () => undefined);
+    await waitForMetric(service.url, 'esm_function_concurrent_executions{function="single"} 1');
+    socket.destroy();
+    await waitForMetric(service.url, 'esm_function_concurrent_executions{function="single"} 0');
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'single', Payload: Buffer.from(JSON.stringify({ delayMs: 0 })) }));
+    expect(decode(response.Payload)).toEqual({ delayMs: 0 });
+  });
+
+  it('refuses a body that is not UTF-8 rather than altering it', async () => {
+    const response = await fetch(`${service.url}/2015-03-31/functions/echo/invocations`, { method: 'POST', body: Buffer.from([0x22, 0xff, 0xfe, 0x22]) });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-amzn-errortype')).toBe('InvalidRequestContentException');
+    expect((await response.json()).message).toMatch(/^Could not parse request body into json: /);
+  });
+
+  it('passes JSON null, numbers and strings through, by name or by percent-encoded qualified ARN', async () => {
+    const arn = encodeURIComponent('arn:aws:lambda:us-east-1:000000000000:function:echo:$LATEST');
+    for (const payload of ['null', '42', '"text \u00e9"']) {
+      const response = await fetch(`${service.url}/2015-03-31/functions/${arn}/invocations`, { method: 'POST', body: payload });
+      expect(response.status).toBe(200);
+      expect(JSON.parse(await response.text())).toEqual(JSON.parse(payload));
+    }
+  });
+
   it('serves /healthz, /readyz and Prometheus /metrics with invocation counts', async () => {
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${service.url}/readyz`);
@@ -112,6 +154,29 @@ describe('Lambda Invoke API served by esm-poller', () => {
     expect(text).toMatch(/^process_cpu_seconds_total /m);
   });
 });
+
+/** Sends one request line (with a `{}` body) over a raw socket, for targets `fetch` refuses to send. */
+async function rawRequest(url: string, requestLine: string): Promise<{ status: number; headers: Record<string, string> }> {
+  const { port } = new URL(url);
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.end(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    });
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+  const [head = ''] = text.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers };
+}
 
 async function waitForMetric(url: string, line: string): Promise<void> {
   await waitFor(async () => (await (await fetch(`${url}/metrics`)).text()).split('\n').includes(line), {

@@ -138,6 +138,23 @@ describe('parseConfig', () => {
     expect(issues[0]).toMatch(/^\(yaml line \d+\): /);
   });
 
+  it('reports an alias bomb and an unknown alias as configuration problems, not as a crash', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const name of ['b', 'c', 'd', 'e', 'f', 'g']) {
+      const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+      levels.push(`${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(', ')}]`);
+    }
+    expect(issuesOf(levels.join('\n'))).toEqual([expect.stringMatching(/^\(yaml\): Excessive alias count/)]);
+    expect(issuesOf('functions: *nowhere\n')).toEqual([expect.stringMatching(/^\(yaml\): Unresolved alias/)]);
+  });
+
+  it('reports a __proto__ key like any other key instead of dropping it', () => {
+    expect(issuesOf('__proto__: { port: 1 }\n')).toEqual(['__proto__: is not a supported field']);
+    expect(issuesOf('functions:\n  __proto__: { url: "http://127.0.0.1:1", timeout: 0 }\n')).toEqual([
+      'functions.__proto__.timeout: 0 is out of range 1..900',
+    ]);
+  });
+
   it('interpolates before validating, so a variable can carry a number', () => {
     const config = parseConfig(
       ['functions: { f: { url: "${TARGET}" } }', 'eventSourceMappings:', '  - { FunctionName: f, EventSourceArn: "${ARN}", BatchSize: "${SIZE:-5}" }'].join('\n'),
