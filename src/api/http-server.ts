@@ -28,6 +28,8 @@ export class HttpServer {
   constructor(private readonly logger: Logger) {
     this.server = createServer((request, response) => void this.dispatch(request, response));
     this.server.keepAliveTimeout = 65_000;
+    // After listen, a server error (e.g. accept failing on EMFILE) is logged; without a listener it would kill the process.
+    this.server.on('error', (err) => logger.error({ err }, 'api_server_error'));
   }
 
   route(method: string, path: string, handler: RouteHandler): this {
