@@ -12,7 +12,7 @@ import type { Poller, PollerContext } from '../../src/mappings/poller.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels } from '../../src/observability/metrics.js';
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
-import { once } from '../../src/runtime/lifecycle.js';
+import { once, settlesWithin } from '../../src/runtime/lifecycle.js';
 import { ShardConsumer, type ShardExitReason } from './shard-consumer.js';
 import { eligibleShards, hasProcessedParent, startPins } from './shard-lineage.js';
 import type { ShardInfo } from './shard-reader.js';
@@ -260,12 +260,4 @@ export class StreamPoller<R> implements Poller {
     const newer = this.leases.leaseOf(shardId);
     if (newer) this.startConsumer(newer);
   }
-}
-
-/** True when `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const timer = new AbortController();
-  const result = await Promise.race([promise.then(() => true), sleep(ms, timer.signal).then(() => false)]);
-  timer.abort();
-  return result;
 }
