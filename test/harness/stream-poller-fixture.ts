@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
+import { BullmqOnFailureDestinations } from '../../src/destinations/bullmq-on-failure-destinations.js';
 import type { OnFailureDestinations } from '../../src/destinations/on-failure-destination.js';
 import type { Invoker } from '../../src/functions/invoker.js';
 import { LambdaFunction } from '../../src/functions/lambda-function.js';
@@ -41,6 +42,7 @@ export class StreamPollerFixture {
   readonly keys = new RedisKeys(uniqueName('t'));
   private readonly redisConnections: Redis[] = [];
   private readonly pollers: Poller[] = [];
+  private readonly deliveries: BullmqOnFailureDestinations[] = [];
 
   constructor(
     readonly servers: TestServers,
@@ -114,9 +116,29 @@ export class StreamPollerFixture {
     return { poller, context, logs, metrics, status };
   }
 
-  /** Stops every poller built here and closes the connections. */
+  /**
+   * Real on-failure delivery: BullMQ under this fixture's Redis prefix, delivering to fauxqs with a short backoff.
+   * Stopped by {@link close} after the pollers.
+   */
+  async startDestinations(): Promise<{ destinations: BullmqOnFailureDestinations; metrics: Metrics }> {
+    const metrics = new Metrics({ collectProcessMetrics: false });
+    const destinations = new BullmqOnFailureDestinations({
+      redisUrl: this.servers.redisUrl,
+      keys: this.keys,
+      aws: this.aws,
+      metrics,
+      logger: createLogger('silent'),
+      backoffMs: 100,
+    });
+    await destinations.start();
+    this.deliveries.push(destinations);
+    return { destinations, metrics };
+  }
+
+  /** Stops every poller built here, then the destinations, and closes the connections. */
   async close(): Promise<void> {
     await Promise.all(this.pollers.map((poller) => poller.stop()));
+    await Promise.all(this.deliveries.map((destinations) => destinations.stop()));
     for (const redis of this.redisConnections) redis.disconnect();
     this.aws.destroy();
   }

@@ -2,7 +2,6 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BullmqOnFailureDestinations } from '../../../src/destinations/bullmq-on-failure-destinations.js';
-import { createLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { testClients } from '../../harness/aws-clients.js';
 import { uniqueName } from '../../harness/unique-name.js';
@@ -23,21 +22,11 @@ describe('DynamoDB Streams failures: on-failure record to SQS', () => {
 
   beforeAll(async () => {
     fixture = new DynamodbFixture(servers, clients.dynamodb);
-    metrics = new Metrics({ collectProcessMetrics: false });
-    destinations = new BullmqOnFailureDestinations({
-      redisUrl: servers.redisUrl,
-      keys: fixture.keys,
-      aws: fixture.aws,
-      metrics,
-      logger: createLogger('silent'),
-      backoffMs: 100,
-    });
-    await destinations.start();
+    ({ destinations, metrics } = await fixture.startDestinations());
   });
 
   afterAll(async () => {
     await fixture?.close();
-    await destinations?.stop();
     clients.destroy();
   });
 

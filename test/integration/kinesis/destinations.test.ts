@@ -3,7 +3,6 @@ import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BullmqOnFailureDestinations } from '../../../src/destinations/bullmq-on-failure-destinations.js';
-import { createLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { testClients } from '../../harness/aws-clients.js';
 import { uniqueName } from '../../harness/unique-name.js';
@@ -46,21 +45,11 @@ describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
 
   beforeAll(async () => {
     fixture = new KinesisFixture(servers, clients.kinesis);
-    metrics = new Metrics({ collectProcessMetrics: false });
-    destinations = new BullmqOnFailureDestinations({
-      redisUrl: servers.redisUrl,
-      keys: fixture.keys,
-      aws: fixture.aws,
-      metrics,
-      logger: createLogger('silent'),
-      backoffMs: 100,
-    });
-    await destinations.start();
+    ({ destinations, metrics } = await fixture.startDestinations());
   });
 
   afterAll(async () => {
     await fixture?.close();
-    await destinations?.stop();
     clients.destroy();
   });
 
