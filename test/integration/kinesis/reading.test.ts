@@ -119,7 +119,9 @@ describe('Kinesis reading, events and checkpoints', () => {
 
     await subject.poller.start();
 
+    // Filtered records are settled as they are read, before the kept ones are invoked: wait for both outcomes.
     await waitFor(async () => (await counterValue(subject.metrics.filteredOutEvents, mapping.UUID)) === 3, { message: 'filtered records not counted' });
+    await waitFor(() => invoker.deliveredData.length >= 2, { message: 'kept records not delivered' });
     expect(invoker.deliveredData).toEqual(['{"type":"keep","n":2}', '{"type":"keep","n":4}']);
     const redis = createRedis(servers.redisUrl, createLogger('silent'));
     try {
