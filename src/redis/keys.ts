@@ -35,6 +35,29 @@ export class RedisKeys {
     return `${this.mapping(uuid)}:status`;
   }
 
+  /** Pattern matching every key of one mapping (for removing them when the mapping is deleted). */
+  mappingKeysPattern(uuid: string): string {
+    return `${this.mapping(uuid)}:*`;
+  }
+
+  /**
+   * Keys of the mapping store, shared by the fleet. They carry one `{mappings}` hash tag so that the store's
+   * scripts may touch them together in a Redis Cluster.
+   */
+  get mappingStore(): MappingStoreKeys {
+    const base = `${this.prefix}:{mappings}`;
+    return {
+      records: `${base}:records`,
+      states: `${base}:states`,
+      revisions: `${base}:revisions`,
+      pairs: `${base}:pairs`,
+      changes: `${base}:changes`,
+      replicas: `${base}:replicas`,
+      declarations: `${base}:declarations`,
+      acks: (uuid: string) => `${base}:acks:${uuid}`,
+    };
+  }
+
   /** BullMQ queue name (BullMQ adds its own prefix and suffixes) for failure records. */
   get failureQueueName(): string {
     return 'on-failure-destinations';
@@ -44,4 +67,24 @@ export class RedisKeys {
   get bullPrefix(): string {
     return `${this.prefix}:bull`;
   }
+}
+
+/** Keys of the mapping store (see RedisMappingStore). */
+export interface MappingStoreKeys {
+  /** Hash: uuid → JSON body (configuration, tags, state reason, last modified). */
+  readonly records: string;
+  /** Hash: uuid → State. */
+  readonly states: string;
+  /** Hash: uuid → revision (grows at every change of the record). */
+  readonly revisions: string;
+  /** Hash: "FunctionName\nEventSourceArn" → uuid (one mapping per pair). */
+  readonly pairs: string;
+  /** Counter bumped by every write; supervisors poll it. */
+  readonly changes: string;
+  /** Sorted set: worker id → heartbeat expiry (epoch ms, Redis clock). */
+  readonly replicas: string;
+  /** Hash: uuid → hash of the configuration-file declaration last applied. */
+  readonly declarations: string;
+  /** Hash per mapping: worker id → revision that worker applied. */
+  acks(uuid: string): string;
 }

@@ -1,0 +1,95 @@
+import type { EventSourceMapping } from './event-source-mapping.js';
+import type { MappingState } from './mapping-state.js';
+
+/**
+ * One event source mapping as the fleet shares it: the validated configuration plus what the management API
+ * reports about it. Every replica reads the same record from the store.
+ */
+export interface StoredMapping {
+  /** The validated configuration, defaults filled in (its `UUID` is the record's key). */
+  readonly mapping: EventSourceMapping;
+  readonly state: MappingState;
+  /** Who made the last change: `USER_INITIATED` (SQS) or `User action` (streams), as AWS reports it. */
+  readonly stateTransitionReason: string;
+  /** When the configuration last changed, epoch milliseconds. */
+  readonly lastModifiedMs: number;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Grows by one at every change of this record; replicas acknowledge the revision they applied. */
+  readonly revision: number;
+}
+
+/** What a create or replace writes; the store assigns `revision`. */
+export type MappingRecordInput = Omit<StoredMapping, 'revision'>;
+
+/** A mapping for the same function and source already exists (AWS: ResourceConflictException). */
+export class MappingConflictError extends Error {
+  override readonly name = 'MappingConflictError';
+  constructor(readonly existingUuid: string) {
+    super(`A mapping for this function and source already exists: ${existingUuid}`);
+  }
+}
+
+/** The record changed since it was read (another request won the race); read it again. */
+export class MappingRevisionConflictError extends Error {
+  override readonly name = 'MappingRevisionConflictError';
+  constructor(readonly uuid: string) {
+    super(`Mapping ${uuid} changed concurrently`);
+  }
+}
+
+export interface ListMappingsQuery {
+  readonly functionName?: string;
+  readonly eventSourceArn?: string;
+  /** The UUID after which the page starts (exclusive), as returned in `nextMarker`. */
+  readonly marker?: string;
+  readonly maxItems: number;
+}
+
+export interface MappingPage {
+  readonly items: readonly StoredMapping[];
+  readonly nextMarker?: string;
+}
+
+/** Outcome of an acknowledgement: the transition may have ended with it. */
+export type AcknowledgeResult = 'pending' | 'settled' | 'deleted' | 'missing';
+
+/**
+ * The fleet's shared source of truth for event source mappings. Writes are atomic per record and fenced by
+ * the record's revision; every write bumps a store-wide change counter that supervisors watch.
+ */
+export interface MappingStore {
+  /** Stores a new record (revision 1). Throws {@link MappingConflictError} when the function/source pair is taken or the UUID exists. */
+  create(record: MappingRecordInput): Promise<StoredMapping>;
+  get(uuid: string): Promise<StoredMapping | undefined>;
+  /** Every record, ordered by UUID. */
+  all(): Promise<StoredMapping[]>;
+  list(query: ListMappingsQuery): Promise<MappingPage>;
+  /**
+   * Replaces a record if its revision is still `expectedRevision`; returns the stored record (revision + 1).
+   * Throws {@link MappingRevisionConflictError} when it changed meanwhile; returns undefined when it is gone.
+   */
+  replace(uuid: string, expectedRevision: number, next: MappingRecordInput): Promise<StoredMapping | undefined>;
+  /** A number that changes whenever any record changes: a cheap way for supervisors to notice work. */
+  changeCounter(): Promise<number>;
+  /**
+   * Records that `workerId` applied `revision` of a mapping. When every live replica has applied the current
+   * revision, a transitional state ends: Creating/Enabling/Updating → Enabled (or Disabled), Disabling →
+   * Disabled, and Deleting removes the record ('deleted': the caller then removes the mapping's other keys).
+   */
+  acknowledge(uuid: string, revision: number, workerId: string): Promise<AcknowledgeResult>;
+  /** Announces `workerId` as a live replica until `ttlMs` from now. */
+  heartbeat(workerId: string, ttlMs: number): Promise<void>;
+  /** Withdraws a stopping replica, so transitions no longer wait for it. */
+  leave(workerId: string): Promise<void>;
+  /**
+   * Applies a configuration-file declaration: when `declarationHash` differs from the one last applied for the
+   * record's UUID, the record is created or replaced with `record` (state as given) and the hash remembered;
+   * when it is the same, nothing changes — whatever the API did since (an update, a delete) stands.
+   * The state follows from the change (stateForCreate / stateForUpdate). Returns true when it wrote.
+   */
+  declare(declared: Omit<MappingRecordInput, 'state'>, declarationHash: string): Promise<boolean>;
+  /** Sets a mapping's `LastProcessingResult` for every replica to read. */
+  setLastProcessingResult(uuid: string, result: string): Promise<void>;
+  /** `LastProcessingResult` of a mapping; undefined when none was recorded. */
+  lastProcessingResult(uuid: string): Promise<string | undefined>;
+}
