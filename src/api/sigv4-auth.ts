@@ -83,6 +83,11 @@ export class SigV4Authenticator implements RequestAuthenticator {
       if (value === undefined) throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
+    // A signed `x-amz-content-sha256` stands for the body in the signature: it must be the body's hash.
+    const declaredHash = headers['x-amz-content-sha256'];
+    if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(body).digest('hex')) {
+      throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
+    }
     const toSign: HttpRequest = {
       method: request.method ?? 'GET',
       protocol: 'http:',
