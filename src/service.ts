@@ -21,6 +21,7 @@ import type { MappingStore } from './mappings/mapping-store.js';
 import { MappingSupervisor } from './mappings/mapping-supervisor.js';
 import { declareConfiguredMappings } from './mappings/declare-mappings.js';
 import { deleteKeysMatching } from './redis/delete-keys.js';
+import { FleetSlots } from './concurrency/fleet-slots.js';
 import { BullmqOnFailureDestinations } from './destinations/bullmq-on-failure-destinations.js';
 import { pollerFactories } from '../pollers/index.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
@@ -57,6 +58,7 @@ export class Service {
   /** The fleet's event source mappings (shared through Redis). */
   readonly mappingStore: MappingStore;
   private readonly supervisor: MappingSupervisor;
+  private readonly slots: FleetSlots;
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
 
@@ -68,10 +70,12 @@ export class Service {
     this.aws = new AwsClientFactory(env);
     this.redis = createRedis(config.redis.url, logger);
     this.keys = new RedisKeys(config.redis.keyPrefix);
+    this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
       const invoker = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
-      functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics));
+      const fleet = { slots: this.slots, key: this.keys.functionSlots(definition.name) };
+      functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
     this.functions = new FunctionRegistry(functions, config.region);
     this.destinations = new BullmqOnFailureDestinations({
@@ -138,6 +142,7 @@ export class Service {
         },
         () => this.server.close(this.config.shutdown.drainTimeoutSeconds * 1000),
         () => this.functions.close(),
+        () => this.slots.close(),
         () => closeRedis(this.redis, CLOSE_STEP_TIMEOUT_MS),
         () => this.aws.destroy(),
       ])),
@@ -165,6 +170,7 @@ export class Service {
       drainTimeoutMs: this.config.shutdown.drainTimeoutSeconds * 1000,
       redisUrl: this.config.redis.url,
       destinations: this.destinations,
+      slots: this.slots,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
     });
   }
