@@ -22,6 +22,11 @@ import { MappingSupervisor } from './mappings/mapping-supervisor.js';
 import { declareConfiguredMappings } from './mappings/declare-mappings.js';
 import { deleteKeysMatching } from './redis/delete-keys.js';
 import { FleetSlots } from './concurrency/fleet-slots.js';
+import { registerEventSourceMappingRoutes } from './api/event-source-mapping-routes.js';
+import { registerTagRoutes } from './api/tag-routes.js';
+import { registerFunctionRoutes } from './api/function-routes.js';
+import { SigV4Authenticator } from './api/sigv4-auth.js';
+import { createSourceCheck } from '../pollers/source-check.js';
 import { BullmqOnFailureDestinations } from './destinations/bullmq-on-failure-destinations.js';
 import { pollerFactories } from '../pollers/index.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
@@ -95,18 +100,34 @@ export class Service {
         await deleteKeysMatching(this.redis, this.keys.mappingKeysPattern(uuid));
       },
     });
-    this.server = new HttpServer(logger)
-      .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
-      .route('GET', '/readyz', async (_req, res) => {
-        const ready = await this.readiness();
-        sendJson(res, ready.ready ? 200 : 503, ready);
-      })
-      .route('GET', '/metrics', async (_req, res) => {
-        const text = await this.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-        res.end(text);
-      })
+    const credentials = config.server.credentials;
+    this.server = new HttpServer(logger, credentials.length > 0 ? { authenticator: new SigV4Authenticator(credentials) } : {})
+      .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }), { open: true })
+      .route(
+        'GET',
+        '/readyz',
+        async (_req, res) => {
+          const ready = await this.readiness();
+          sendJson(res, ready.ready ? 200 : 503, ready);
+        },
+        { open: true },
+      )
+      .route(
+        'GET',
+        '/metrics',
+        async (_req, res) => {
+          const text = await this.metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+          res.end(text);
+        },
+        { open: true },
+      )
       .route('POST', INVOKE_PATH, invokeRoute(this.functions));
+    // The management API (event source mappings, their tags, the configured functions): it only reads and writes the store.
+    const managementApi = { store: this.mappingStore, functions: this.functions, region: config.region };
+    registerEventSourceMappingRoutes(this.server, { ...managementApi, checkSource: createSourceCheck(this.aws) });
+    registerTagRoutes(this.server, managementApi);
+    registerFunctionRoutes(this.server, this.functions, Date.now());
   }
 
   /**

@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parseSourceArn } from '../../src/mappings/source-arn.js';
+import { InvalidParameterValueException } from '../../src/errors/api-error.js';
 
 /** The queue behind an SQS mapping, as resolved at start. */
 export interface SqsQueue {
@@ -24,9 +25,7 @@ const NON_EXISTENT_QUEUE_ERRORS = new Set(['QueueDoesNotExist', 'AWS.SimpleQueue
  * The queue cannot serve the mapping: named like the Lambda API error AWS returns for it
  * (`InvalidParameterValueException`), with AWS's message.
  */
-export class SqsQueueRejectedError extends Error {
-  override readonly name = 'InvalidParameterValueException';
-
+export class SqsQueueRejectedError extends InvalidParameterValueException {
   constructor(
     message: string,
     readonly queueArn: string,

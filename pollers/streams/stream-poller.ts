@@ -1,4 +1,4 @@
-import { ApiError } from '../../src/api/api-error.js';
+import { InvalidParameterValueException } from '../../src/errors/api-error.js';
 import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
 import { RedisCheckpointStore } from '../../src/checkpoints/redis-checkpoint-store.js';
@@ -100,7 +100,7 @@ export class StreamPoller<R> implements Poller {
       synced = true;
     } catch (err) {
       if (this.source.reader.classifyError(err) === 'not_found') {
-        throw new ApiError('InvalidParameterValueException', `Stream not found: ${this.source.streamArn}`);
+        throw new InvalidParameterValueException(`Stream not found: ${this.source.streamArn}`);
       }
       this.logger.warn({ err }, 'shard_sync_failed');
     }

@@ -3,11 +3,29 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './api-error.js';
 import type { Logger } from '../observability/logger.js';
+import { MAX_INVOKE_PAYLOAD_BYTES } from '../batch/invoke-payload-limit.js';
 
 /** A route handler answers one request; throwing an ApiError yields Lambda's error response. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string>>) => Promise<void> | void;
 
+/** Checks who sent a request before any route sees it; throws an ApiError (403) to refuse it. */
+export interface RequestAuthenticator {
+  authenticate(request: IncomingMessage, url: URL, body: Buffer): Promise<void>;
+}
+
+export interface RouteOptions {
+  /** Served without authentication (health, readiness, metrics). @defaultValue false */
+  readonly open?: boolean;
+}
+
+/** Largest body read before authentication: the largest any route accepts (Invoke's 6 MB payload). */
+const MAX_AUTHENTICATED_BODY_BYTES = MAX_INVOKE_PAYLOAD_BYTES;
+
+/** Bodies already read (for authentication), handed to the route's own `readBody`. */
+const readBodies = new WeakMap<IncomingMessage, Buffer>();
+
 interface Route {
+  readonly open: boolean;
   readonly method: string;
   readonly pattern: RegExp;
   readonly names: readonly string[];
@@ -25,20 +43,23 @@ export class HttpServer {
   /** Responses not yet finished, so that closing can tell them to end their connection. */
   private readonly openResponses = new Set<ServerResponse>();
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: { readonly authenticator?: RequestAuthenticator } = {},
+  ) {
     this.server = createServer((request, response) => void this.dispatch(request, response));
     this.server.keepAliveTimeout = 65_000;
     // After listen, a server error (e.g. accept failing on EMFILE) is logged; without a listener it would kill the process.
     this.server.on('error', (err) => logger.error({ err }, 'api_server_error'));
   }
 
-  route(method: string, path: string, handler: RouteHandler): this {
+  route(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): this {
     const names: string[] = [];
     const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
       names.push(name);
       return '([^/]+)';
     });
-    this.routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    this.routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler, open: options.open ?? false });
     return this;
   }
 
@@ -73,6 +94,15 @@ export class HttpServer {
     return this.closePromise;
   }
 
+  private match(method: string, pathname: string): { route: Route; match: RegExpExecArray } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const match = route.pattern.exec(pathname);
+      if (match) return { route, match };
+    }
+    return undefined;
+  }
+
   private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.openResponses.add(response);
     response.on('close', () => this.openResponses.delete(response));
@@ -84,19 +114,23 @@ export class HttpServer {
       return;
     }
     try {
-      for (const route of this.routes) {
-        if (route.method !== request.method) continue;
-        const match = route.pattern.exec(url.pathname);
-        if (!match) continue;
-        const params = decodeParams(route.names, match);
-        if (!params) {
-          sendError(response, new ApiError('InvalidParameterValueException', `Malformed percent-encoding in ${url.pathname}`));
-          return;
-        }
-        await route.handler(request, response, params);
+      const found = this.match(request.method ?? 'GET', url.pathname);
+      const authenticator = this.options.authenticator;
+      if (authenticator && !found?.route.open) {
+        const body = await readBody(request, MAX_AUTHENTICATED_BODY_BYTES, () => tooLarge(MAX_AUTHENTICATED_BODY_BYTES));
+        readBodies.set(request, body);
+        await authenticator.authenticate(request, url, body);
+      }
+      if (!found) {
+        sendError(response, new ApiError('ResourceNotFoundException', `No route for ${request.method} ${url.pathname}`));
         return;
       }
-      sendError(response, new ApiError('ResourceNotFoundException', `No route for ${request.method} ${url.pathname}`));
+      const params = decodeParams(found.route.names, found.match);
+      if (!params) {
+        sendError(response, new ApiError('InvalidParameterValueException', `Malformed percent-encoding in ${url.pathname}`));
+        return;
+      }
+      await found.route.handler(request, response, params);
     } catch (err) {
       if (err instanceof ApiError) {
         sendError(response, err);
@@ -112,6 +146,10 @@ export class HttpServer {
       sendError(response, new ApiError('ServiceException', 'An internal error occurred.'));
     }
   }
+}
+
+function tooLarge(limitBytes: number): ApiError {
+  return new ApiError('RequestEntityTooLargeException', `Request must be smaller than ${limitBytes} bytes`);
 }
 
 function parseUrl(target: string): URL | undefined {
@@ -155,6 +193,11 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /** Reads the request body up to `limitBytes`; past it, throws the given error (the rest is discarded). */
 export async function readBody(request: IncomingMessage, limitBytes: number, tooLarge: () => ApiError): Promise<Buffer> {
+  const alreadyRead = readBodies.get(request);
+  if (alreadyRead) {
+    if (alreadyRead.length > limitBytes) throw tooLarge();
+    return alreadyRead;
+  }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     request.resume();

@@ -13,11 +13,13 @@ import {
   DEFAULT_SERVER_PORT,
   DEFAULT_STREAM_IDLE_POLL_INTERVAL_MS,
   LOG_LEVELS,
+  type ApiCredential,
   type LogLevel,
   type ServiceConfig,
 } from './service-config.js';
 import { validateMapping } from '../mappings/validate-mapping.js';
 import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
+import { duplicateMappingMessage } from '../mappings/mapping-store.js';
 
 const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams']);
 
@@ -84,7 +86,7 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   reportDuplicates(mappings, issues);
 
   const redis = section(root, 'redis', ['url', 'keyPrefix'], issues);
-  const server = section(root, 'server', ['host', 'port'], issues);
+  const server = section(root, 'server', ['host', 'port', 'credentials'], issues);
   const log = section(root, 'log', ['level'], issues);
   const shutdown = section(root, 'shutdown', ['drainTimeoutSeconds'], issues);
   const streams = section(root, 'streams', ['idlePollIntervalMs'], issues);
@@ -106,6 +108,7 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
     server: {
       host: stringOr(server.host, DEFAULT_SERVER_HOST, 'server.host', issues),
       port: integerIn(server.port, 'server.port', 0, 65535, DEFAULT_SERVER_PORT, issues),
+      credentials: readCredentials(server.credentials, issues),
     },
     log: { level: level as LogLevel },
     region: String(region),
@@ -124,17 +127,42 @@ function reportDuplicates(mappings: readonly EventSourceMapping[], issues: Valid
     const key = `${mapping.FunctionName}\n${mapping.EventSourceArn}`;
     const first = seen.get(key);
     if (first) {
-      const message =
-        mapping.sourceKind === 'sqs'
-          ? `An event source mapping with SQS arn (" ${mapping.EventSourceArn} ") and function (" ${mapping.FunctionName} ") already exists. Please update or delete the existing mapping with UUID ${first.UUID}`
-          : `The event source arn (" ${mapping.EventSourceArn} ") and function (" ${mapping.FunctionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${first.UUID}`;
-      issues.push({ path: `eventSourceMappings[${index}]`, message });
+      issues.push({ path: `eventSourceMappings[${index}]`, message: duplicateMappingMessage(mapping, first.UUID) });
     } else if (seenUuids.has(mapping.UUID)) {
       issues.push({ path: `eventSourceMappings[${index}].UUID`, message: `${mapping.UUID} is used by another mapping` });
     }
     seen.set(key, first ?? mapping);
     seenUuids.add(mapping.UUID);
   });
+}
+
+/** `server.credentials`: a list of `{ accessKeyId, secretAccessKey }`, each key id once. */
+function readCredentials(value: unknown, issues: ValidationIssue[]): ApiCredential[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    issues.push({ path: 'server.credentials', message: 'must be a list of { accessKeyId, secretAccessKey }' });
+    return [];
+  }
+  const credentials: ApiCredential[] = [];
+  const seen = new Set<string>();
+  value.forEach((entry, index) => {
+    const path = `server.credentials[${index}]`;
+    if (!isMap(entry)) return void issues.push({ path, message: 'must be a map { accessKeyId, secretAccessKey }' });
+    for (const key of Object.keys(entry)) {
+      if (key !== 'accessKeyId' && key !== 'secretAccessKey') issues.push({ path: `${path}.${key}`, message: 'is not a supported field' });
+    }
+    const { accessKeyId, secretAccessKey } = entry;
+    if (typeof accessKeyId !== 'string' || !/^[A-Za-z0-9]{1,128}$/.test(accessKeyId)) {
+      return void issues.push({ path: `${path}.accessKeyId`, message: `${JSON.stringify(accessKeyId)} must be 1..128 letters and digits` });
+    }
+    if (typeof secretAccessKey !== 'string' || secretAccessKey === '') {
+      return void issues.push({ path: `${path}.secretAccessKey`, message: 'must be a non-empty string' });
+    }
+    if (seen.has(accessKeyId)) return void issues.push({ path: `${path}.accessKeyId`, message: `${accessKeyId} is listed twice` });
+    seen.add(accessKeyId);
+    credentials.push({ accessKeyId, secretAccessKey });
+  });
+  return credentials;
 }
 
 function section(root: Record<string, unknown>, name: string, fields: readonly string[], issues: ValidationIssue[]): Record<string, unknown> {

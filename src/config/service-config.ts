@@ -6,12 +6,23 @@ export interface ServiceConfig {
   readonly functions: ReadonlyMap<string, FunctionDefinition>;
   readonly eventSourceMappings: readonly EventSourceMapping[];
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Access keys the API accepts; when any are set, every API request must carry a SigV4 signature made with one. */
+    readonly credentials: readonly ApiCredential[];
+  };
   readonly log: { readonly level: LogLevel };
   /** Region used in the ARNs of configured functions and for SDK clients without a region of their own. */
   readonly region: string;
   readonly shutdown: { readonly drainTimeoutSeconds: number };
   readonly streams: { readonly idlePollIntervalMs: number };
+}
+
+/** An access key pair clients sign API requests with (AWS Signature Version 4). */
+export interface ApiCredential {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

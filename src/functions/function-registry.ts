@@ -1,4 +1,4 @@
-import { ApiError } from '../api/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { LOCAL_ACCOUNT_ID } from './function-definition.js';
 import type { LambdaFunction } from './lambda-function.js';
 import { runAll } from '../runtime/lifecycle.js';

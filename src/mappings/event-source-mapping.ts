@@ -34,6 +34,12 @@ export interface EventSourceMapping {
   readonly BisectBatchOnFunctionError?: boolean;
   readonly TumblingWindowInSeconds?: number;
   readonly DestinationConfig?: { readonly OnFailure?: { readonly Destination?: string } };
+  /** Per-mapping metrics AWS emits on request (`EventCount`); absent when none were asked for. */
+  readonly MetricsConfig?: { readonly Metrics: readonly 'EventCount'[] };
+  /** SQS only: provisioned mode, pollers kept between the two bounds (spec §9). Excludes `ScalingConfig.MaximumConcurrency`. */
+  readonly ProvisionedPollerConfig?: { readonly MinimumPollers: number; readonly MaximumPollers: number };
+  /** KMS key AWS would encrypt the filter criteria with; accepted and echoed (filters are kept in Redis as given). */
+  readonly KMSKeyArn?: string;
 }
 
 /** True when the mapping asks for partial batch responses. */

@@ -52,6 +52,16 @@ export const DEFAULT_TUMBLING_WINDOW_SECONDS = 0;
 export const MIN_MAXIMUM_CONCURRENCY = 2;
 export const MAX_MAXIMUM_CONCURRENCY = 1000;
 
+/** ProvisionedPollerConfig for SQS: MinimumPollers 2..200 (default 2), MaximumPollers 2..10000 (default 200) (spec §9). */
+export const MIN_PROVISIONED_POLLERS = 2;
+export const MAX_MINIMUM_POLLERS = 200;
+export const MAX_MAXIMUM_POLLERS = 10_000;
+export const DEFAULT_MINIMUM_POLLERS = 2;
+export const DEFAULT_MAXIMUM_POLLERS = 200;
+
+/** KMSKeyArn length, characters (Lambda API shape `KMSKeyArn`). */
+export const MAX_KMS_KEY_ARN_CHARS = 2048;
+
 /** FunctionName length, characters: name, ARN or partial ARN (Lambda API shape `FunctionName`). */
 export const MIN_FUNCTION_NAME_CHARS = 1;
 export const MAX_FUNCTION_NAME_CHARS = 256;

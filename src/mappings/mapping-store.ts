@@ -29,6 +29,13 @@ export class MappingConflictError extends Error {
   }
 }
 
+/** AWS's ResourceConflictException message for a second mapping of one function and source (spec §1.3). */
+export function duplicateMappingMessage(mapping: Pick<EventSourceMapping, 'sourceKind' | 'EventSourceArn' | 'FunctionName'>, existingUuid: string): string {
+  return mapping.sourceKind === 'sqs'
+    ? `An event source mapping with SQS arn (" ${mapping.EventSourceArn} ") and function (" ${mapping.FunctionName} ") already exists. Please update or delete the existing mapping with UUID ${existingUuid}`
+    : `The event source arn (" ${mapping.EventSourceArn} ") and function (" ${mapping.FunctionName} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${existingUuid}`;
+}
+
 /** The record changed since it was read (another request won the race); read it again. */
 export class MappingRevisionConflictError extends Error {
   override readonly name = 'MappingRevisionConflictError';

@@ -32,6 +32,12 @@ import {
   MIN_PARALLELIZATION_FACTOR,
   MIN_RECORD_AGE_SECONDS,
   MIN_TUMBLING_WINDOW_SECONDS,
+  MIN_PROVISIONED_POLLERS,
+  MAX_MINIMUM_POLLERS,
+  MAX_MAXIMUM_POLLERS,
+  DEFAULT_MINIMUM_POLLERS,
+  DEFAULT_MAXIMUM_POLLERS,
+  MAX_KMS_KEY_ARN_CHARS,
 } from './mapping-limits.js';
 import { isUuid, mappingUuid } from './mapping-uuid.js';
 import { parseSourceArn, type SourceArn } from './source-arn.js';
@@ -65,6 +71,11 @@ const startingPositionNotInEnum = (value: string): string =>
   `1 validation error detected: Value '${value}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]`;
 const unsupportedStartingPosition = (arn: string): string => `Unsupported starting position for arn type: ${arn}`;
 const unsupportedParameter = (field: string): string => `Unsupported ${field} parameter for given event source mapping type.`;
+/** LocalStack snapshots recorded against AWS (test_api.snapshot.json, 2025-02). */
+const STARTING_POSITION_ON_SQS = 'StartingPosition is not valid for SQS event sources.';
+const TIMESTAMP_WITHOUT_AT_TIMESTAMP = 'Timestamp only valid with StartingPosition AT_TIMESTAMP';
+const PROVISIONED_WITH_MAXIMUM_CONCURRENCY = 'ProvisionedPollerConfig and ScalingConfig.MaximumConcurrency cannot be set together.';
+const MINIMUM_ABOVE_MAXIMUM_POLLERS = 'MinimumPollers must be less than or equal to MaximumPollers.';
 
 const MAPPING_FIELDS = new Set([
   'UUID',
@@ -84,7 +95,37 @@ const MAPPING_FIELDS = new Set([
   'FilterCriteria',
   'ScalingConfig',
   'TumblingWindowInSeconds',
+  'MetricsConfig',
+  'ProvisionedPollerConfig',
+  'KMSKeyArn',
 ]);
+/** Parameters of Kafka, Amazon MQ and DocumentDB mappings: refused on SQS, Kinesis and DynamoDB Streams (spec §9). */
+export const OTHER_SOURCE_FIELDS = [
+  'Topics',
+  'Queues',
+  'SourceAccessConfigurations',
+  'SelfManagedEventSource',
+  'SelfManagedKafkaEventSourceConfig',
+  'AmazonManagedKafkaEventSourceConfig',
+  'DocumentDBEventSourceConfig',
+  'LoggingConfig',
+] as const;
+/**
+ * The Lambda API model's range of each integer member (BOTO shapes); a value outside it is a ValidationException,
+ * a value inside it that the source kind does not allow an InvalidParameterValueException.
+ */
+const MODEL_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  BatchSize: [1, 10_000],
+  MaximumBatchingWindowInSeconds: [0, 300],
+  ParallelizationFactor: [1, 10],
+  MaximumRetryAttempts: [-1, 10_000],
+  MaximumRecordAgeInSeconds: [-1, 604_800],
+  TumblingWindowInSeconds: [0, 900],
+  'ScalingConfig.MaximumConcurrency': [2, 1000],
+  'ProvisionedPollerConfig.MinimumPollers': [1, 200],
+  'ProvisionedPollerConfig.MaximumPollers': [1, 10_000],
+};
+const METRICS = ['EventCount', 'ErrorCount', 'KafkaMetrics'] as const;
 /** Parameters AWS accepts only on Kinesis and DynamoDB Streams mappings. */
 const STREAM_ONLY_FIELDS = [
   'StartingPosition',
@@ -97,7 +138,7 @@ const STREAM_ONLY_FIELDS = [
   'DestinationConfig',
 ] as const;
 /** Parameters AWS accepts only on SQS mappings. */
-const SQS_ONLY_FIELDS = ['ScalingConfig'] as const;
+const SQS_ONLY_FIELDS = ['ScalingConfig', 'ProvisionedPollerConfig'] as const;
 
 const STARTING_POSITIONS: readonly StartingPosition[] = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'];
 const REPORT_BATCH_ITEM_FAILURES = 'ReportBatchItemFailures';
@@ -109,6 +150,8 @@ const DESTINATION_ARNS = [
   /^arn:(aws|aws-cn|aws-us-gov):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
   /^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
 ];
+/** The Lambda API model's KMSKeyArn pattern (any ARN, or empty). */
+const KMS_KEY_ARN = /^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$/;
 /** ISO 8601 date or date-time; a date-time without offset is read as UTC. */
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -134,7 +177,11 @@ export function validateMapping(raw: unknown, options: MappingValidationOptions)
     return { issues };
   }
   for (const key of Object.keys(raw)) {
-    if (!MAPPING_FIELDS.has(key)) issues.push({ path: `${options.path}.${key}`, message: 'is not a supported field' });
+    if ((OTHER_SOURCE_FIELDS as readonly string[]).includes(key)) {
+      if (present(raw[key])) issues.push({ path: `${options.path}.${key}`, message: unsupportedParameter(key) });
+    } else if (!MAPPING_FIELDS.has(key)) {
+      issues.push({ path: `${options.path}.${key}`, message: 'is not a supported field' });
+    }
   }
   const base: Context = { path: options.path, issues };
   const functionName = readFunctionName(base, raw.FunctionName, options.functionNames);
@@ -145,7 +192,9 @@ export function validateMapping(raw: unknown, options: MappingValidationOptions)
 
   // Fields of the other family are refused outright; with an unrecognised source both families are only type-checked.
   for (const field of isSqs ? STREAM_ONLY_FIELDS : isStream ? SQS_ONLY_FIELDS : []) {
-    if (present(raw[field])) report(ctx, field, unsupportedParameter(field));
+    if (!present(raw[field])) continue;
+    const startingPosition = isSqs && (field === 'StartingPosition' || field === 'StartingPositionTimestamp');
+    report(ctx, field, startingPosition ? STARTING_POSITION_ON_SQS : unsupportedParameter(field));
   }
 
   const UUID = readUuid(ctx, raw.UUID);
@@ -176,6 +225,12 @@ export function validateMapping(raw: unknown, options: MappingValidationOptions)
   const FunctionResponseTypes = readFunctionResponseTypes(ctx, raw.FunctionResponseTypes);
   const FilterCriteria = readFilterCriteria(ctx, raw.FilterCriteria, source);
   const ScalingConfig = isStream ? undefined : readScalingConfig(ctx, raw.ScalingConfig);
+  const ProvisionedPollerConfig = isStream ? undefined : readProvisionedPollerConfig(ctx, raw.ProvisionedPollerConfig);
+  if (ScalingConfig?.MaximumConcurrency !== undefined && ProvisionedPollerConfig) {
+    report(ctx, 'ProvisionedPollerConfig', PROVISIONED_WITH_MAXIMUM_CONCURRENCY);
+  }
+  const MetricsConfig = readMetricsConfig(ctx, raw.MetricsConfig);
+  const KMSKeyArn = readKmsKeyArn(ctx, raw.KMSKeyArn);
   const streamFields = isSqs ? undefined : readStreamFields(ctx, raw, source, options.now ?? Date.now);
 
   if (issues.length > 0 || !source || functionName === undefined || UUID === undefined) return { issues };
@@ -191,6 +246,9 @@ export function validateMapping(raw: unknown, options: MappingValidationOptions)
     FunctionResponseTypes: FunctionResponseTypes!,
     ...(FilterCriteria ? { FilterCriteria } : {}),
     ...(ScalingConfig ? { ScalingConfig } : {}),
+    ...(ProvisionedPollerConfig ? { ProvisionedPollerConfig } : {}),
+    ...(MetricsConfig ? { MetricsConfig } : {}),
+    ...(KMSKeyArn ? { KMSKeyArn } : {}),
     ...streamFields,
   };
   return { mapping, issues };
@@ -213,15 +271,21 @@ function readStreamFields(ctx: Context, raw: Fields, source: SourceArn | undefin
 
 /** −1 or 60..604800: values 0..59 lie inside the API model's range, yet AWS refuses them with its own message. */
 function readRecordAge(ctx: Context, value: unknown): number | undefined {
-  const age = readInteger(ctx, 'MaximumRecordAgeInSeconds', value, -Infinity, Infinity, DEFAULT_RECORD_AGE_SECONDS);
+  const field = 'MaximumRecordAgeInSeconds';
+  const age = readInteger(ctx, field, value, -Infinity, Infinity, DEFAULT_RECORD_AGE_SECONDS, false);
   if (age === undefined || age === INFINITE_RECORD_AGE_SECONDS || (age >= MIN_RECORD_AGE_SECONDS && age <= MAX_RECORD_AGE_SECONDS)) return age;
   const range = `-1 or ${MIN_RECORD_AGE_SECONDS}..${MAX_RECORD_AGE_SECONDS}`;
-  return void report(ctx, 'MaximumRecordAgeInSeconds', `${age} is out of range ${range}${forSource(ctx)}: ${RECORD_AGE_RULE}`);
+  const model = MODEL_RANGES[field]!;
+  const outsideModel = age < model[0] || age > model[1];
+  return void report(ctx, field, `${age} is out of range ${range}${forSource(ctx)}: ${RECORD_AGE_RULE}`, {
+    name: outsideModel ? 'ValidationException' : 'InvalidParameterValueException',
+    message: outsideModel ? modelRangeMessage(field, age, model) : RECORD_AGE_RULE,
+  });
 }
 
 function readFunctionName(ctx: Context, value: unknown, functionNames: ReadonlySet<string>): string | undefined {
   if (!present(value)) return void report(ctx, 'FunctionName', FUNCTION_NAME_NULL);
-  if (typeof value !== 'string') return void report(ctx, 'FunctionName', `${show(value)} is not a string`);
+  if (typeof value !== 'string') return void typeIssue(ctx, 'FunctionName', `${show(value)} is not a string`);
   if (value.length < MIN_FUNCTION_NAME_CHARS || value.length > MAX_FUNCTION_NAME_CHARS) {
     const range = `${MIN_FUNCTION_NAME_CHARS}..${MAX_FUNCTION_NAME_CHARS}`;
     return void report(ctx, 'FunctionName', `${show(value)} must be ${range} characters long (got ${value.length})`);
@@ -233,7 +297,7 @@ function readFunctionName(ctx: Context, value: unknown, functionNames: ReadonlyS
 }
 
 function readEventSourceArn(ctx: Context, value: unknown): SourceArn | undefined {
-  if (present(value) && typeof value !== 'string') return void report(ctx, 'EventSourceArn', `${show(value)} is not a string`);
+  if (present(value) && typeof value !== 'string') return void typeIssue(ctx, 'EventSourceArn', `${show(value)} is not a string`);
   const source = typeof value === 'string' ? parseSourceArn(value) : undefined;
   if (!source) report(ctx, 'EventSourceArn', UNRECOGNIZED_EVENT_SOURCE);
   return source;
@@ -253,7 +317,8 @@ function readStartingPosition(ctx: Context, raw: Fields, source: SourceArn | und
   if (!present(value)) {
     if (source) report(ctx, 'StartingPosition', STARTING_POSITION_NULL);
   } else if (typeof value !== 'string' || !STARTING_POSITIONS.includes(value as StartingPosition)) {
-    report(ctx, 'StartingPosition', startingPositionNotInEnum(typeof value === 'string' ? value : show(value)));
+    const message = startingPositionNotInEnum(typeof value === 'string' ? value : show(value));
+    report(ctx, 'StartingPosition', message, { name: 'ValidationException', message });
   } else if (value === 'AT_TIMESTAMP' && source?.kind === 'dynamodb') {
     report(ctx, 'StartingPosition', unsupportedStartingPosition(source.arn));
   } else {
@@ -271,7 +336,10 @@ function readStartingPosition(ctx: Context, raw: Fields, source: SourceArn | und
   } else if (seconds * 1000 > now()) {
     report(ctx, 'StartingPositionTimestamp', `${show(rawTimestamp)} is in the future`);
   } else if (position !== undefined && position !== 'AT_TIMESTAMP') {
-    report(ctx, 'StartingPositionTimestamp', `is only allowed with StartingPosition AT_TIMESTAMP (StartingPosition is ${position})`);
+    report(ctx, 'StartingPositionTimestamp', `is only allowed with StartingPosition AT_TIMESTAMP (StartingPosition is ${position})`, {
+      name: 'InvalidParameterValueException',
+      message: TIMESTAMP_WITHOUT_AT_TIMESTAMP,
+    });
   }
   if (position === undefined) return {};
   return position === 'AT_TIMESTAMP' ? { StartingPosition: position, StartingPositionTimestamp: seconds } : { StartingPosition: position };
@@ -291,7 +359,7 @@ function timestampSeconds(value: unknown): number | undefined {
 
 function readDestinationConfig(ctx: Context, value: unknown): EventSourceMapping['DestinationConfig'] {
   if (!present(value)) return { OnFailure: {} };
-  if (!isRecord(value)) return void report(ctx, 'DestinationConfig', `${show(value)} is not a map such as { OnFailure: { Destination: <arn> } }`);
+  if (!isRecord(value)) return void typeIssue(ctx, 'DestinationConfig', `${show(value)} is not a map such as { OnFailure: { Destination: <arn> } }`);
   for (const key of Object.keys(value)) {
     if (key === 'OnSuccess') {
       if (present(value.OnSuccess)) report(ctx, 'DestinationConfig.OnSuccess', unsupportedParameter('DestinationConfig'));
@@ -301,14 +369,15 @@ function readDestinationConfig(ctx: Context, value: unknown): EventSourceMapping
   }
   const onFailure = value.OnFailure;
   if (!present(onFailure)) return { OnFailure: {} };
-  if (!isRecord(onFailure)) return void report(ctx, 'DestinationConfig.OnFailure', `${show(onFailure)} is not a map such as { Destination: <arn> }`);
+  if (!isRecord(onFailure)) return void typeIssue(ctx, 'DestinationConfig.OnFailure', `${show(onFailure)} is not a map such as { Destination: <arn> }`);
   for (const key of Object.keys(onFailure)) {
     if (key !== 'Destination') report(ctx, `DestinationConfig.OnFailure.${key}`, 'is not a supported field');
   }
   const destination = onFailure.Destination;
   if (!present(destination) || destination === '') return { OnFailure: {} };
   const path = 'DestinationConfig.OnFailure.Destination';
-  if (typeof destination !== 'string') return void report(ctx, path, `${show(destination)} is not a string`);
+  if (typeof destination === 'string' && destination.startsWith('kafka://')) return void report(ctx, path, unsupportedParameter('DestinationConfig'));
+  if (typeof destination !== 'string') return void typeIssue(ctx, path, `${show(destination)} is not a string`);
   if (destination.length > MAX_DESTINATION_ARN_CHARS) {
     return void report(ctx, path, `is ${destination.length} characters long; at most ${MAX_DESTINATION_ARN_CHARS} are allowed`);
   }
@@ -320,10 +389,15 @@ function readDestinationConfig(ctx: Context, value: unknown): EventSourceMapping
 
 function readFunctionResponseTypes(ctx: Context, value: unknown): readonly 'ReportBatchItemFailures'[] | undefined {
   if (!present(value)) return [];
-  if (!Array.isArray(value)) return void report(ctx, 'FunctionResponseTypes', `${show(value)} is not a list such as [${REPORT_BATCH_ITEM_FAILURES}]`);
+  if (!Array.isArray(value)) return void typeIssue(ctx, 'FunctionResponseTypes', `${show(value)} is not a list such as [${REPORT_BATCH_ITEM_FAILURES}]`);
   const before = ctx.issues.length;
   value.forEach((item, index) => {
-    if (item !== REPORT_BATCH_ITEM_FAILURES) report(ctx, `FunctionResponseTypes[${index}]`, `${show(item)} is not one of ${REPORT_BATCH_ITEM_FAILURES}`);
+    if (item !== REPORT_BATCH_ITEM_FAILURES) {
+      report(ctx, `FunctionResponseTypes[${index}]`, `${show(item)} is not one of ${REPORT_BATCH_ITEM_FAILURES}`, {
+        name: 'ValidationException',
+        message: `1 validation error detected: Value '[${value.join(', ')}]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${REPORT_BATCH_ITEM_FAILURES}]]`,
+      });
+    }
   });
   if (value.length > 1) report(ctx, 'FunctionResponseTypes', `has ${value.length} items; at most 1 (${REPORT_BATCH_ITEM_FAILURES}) is allowed`);
   return ctx.issues.length > before ? undefined : value.length === 0 ? [] : [REPORT_BATCH_ITEM_FAILURES];
@@ -332,13 +406,13 @@ function readFunctionResponseTypes(ctx: Context, value: unknown): readonly 'Repo
 /** `{}` and `{ Filters: [] }` mean no filtering (undefined), as AWS treats them. */
 function readFilterCriteria(ctx: Context, value: unknown, source: SourceArn | undefined): FilterCriteria | undefined {
   if (!present(value)) return undefined;
-  if (!isRecord(value)) return void report(ctx, 'FilterCriteria', `${show(value)} is not a map such as { Filters: [{ Pattern: <json> }] }`);
+  if (!isRecord(value)) return void typeIssue(ctx, 'FilterCriteria', `${show(value)} is not a map such as { Filters: [{ Pattern: <json> }] }`);
   for (const key of Object.keys(value)) {
     if (key !== 'Filters') report(ctx, `FilterCriteria.${key}`, 'is not a supported field');
   }
   const filters = value.Filters;
   if (!present(filters)) return undefined;
-  if (!Array.isArray(filters)) return void report(ctx, 'FilterCriteria.Filters', `${show(filters)} is not a list of { Pattern: <json> }`);
+  if (!Array.isArray(filters)) return void typeIssue(ctx, 'FilterCriteria.Filters', `${show(filters)} is not a list of { Pattern: <json> }`);
   if (filters.length === 0) return undefined;
   const before = ctx.issues.length;
   if (filters.length > MAX_FILTERS_PER_MAPPING) {
@@ -347,12 +421,12 @@ function readFilterCriteria(ctx: Context, value: unknown, source: SourceArn | un
   const patterns: { Pattern: string }[] = [];
   filters.forEach((filter, index) => {
     const path = `FilterCriteria.Filters[${index}]`;
-    if (!isRecord(filter)) return report(ctx, path, `${show(filter)} is not a map such as { Pattern: <json> }`);
+    if (!isRecord(filter)) return typeIssue(ctx, path, `${show(filter)} is not a map such as { Pattern: <json> }`);
     for (const key of Object.keys(filter)) {
       if (key !== 'Pattern') report(ctx, `${path}.${key}`, 'is not a supported field');
     }
     const pattern = filter.Pattern;
-    if (typeof pattern !== 'string') return report(ctx, `${path}.Pattern`, `${show(pattern)} is not a string (a JSON filter pattern)`);
+    if (typeof pattern !== 'string') return typeIssue(ctx, `${path}.Pattern`, `${show(pattern)} is not a string (a JSON filter pattern)`);
     if (pattern.length > MAX_FILTER_PATTERN_CHARS) {
       return report(ctx, `${path}.Pattern`, `is ${pattern.length} characters long; at most ${MAX_FILTER_PATTERN_CHARS} are allowed`);
     }
@@ -368,7 +442,7 @@ function readFilterCriteria(ctx: Context, value: unknown, source: SourceArn | un
 /** `ScalingConfig: {}` means no cap (undefined). */
 function readScalingConfig(ctx: Context, value: unknown): EventSourceMapping['ScalingConfig'] {
   if (!present(value)) return undefined;
-  if (!isRecord(value)) return void report(ctx, 'ScalingConfig', `${show(value)} is not a map such as { MaximumConcurrency: 2..1000 }`);
+  if (!isRecord(value)) return void typeIssue(ctx, 'ScalingConfig', `${show(value)} is not a map such as { MaximumConcurrency: 2..1000 }`);
   for (const key of Object.keys(value)) {
     if (key !== 'MaximumConcurrency') report(ctx, `ScalingConfig.${key}`, 'is not a supported field');
   }
@@ -378,18 +452,114 @@ function readScalingConfig(ctx: Context, value: unknown): EventSourceMapping['Sc
 }
 
 /** An integer within min..max; `fallback` when absent; undefined (with an issue) when invalid. */
-function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number): number;
+function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number, checkModel?: boolean): number;
 function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number | undefined): number | undefined;
-function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number | undefined): number | undefined {
+function readInteger(ctx: Context, field: string, value: unknown, min: number, max: number, fallback: number | undefined, checkModel = true): number | undefined {
   if (!present(value)) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value)) return void report(ctx, field, `${show(value)} is not an integer`);
-  if (value < min || value > max) return void report(ctx, field, `${value} is out of range ${min}..${max}${forSource(ctx)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value)) return void typeIssue(ctx, field, `${show(value)} is not an integer`);
+  const model = checkModel ? MODEL_RANGES[field] : undefined;
+  if (model && (value < model[0] || value > model[1])) {
+    const message = `${value} is out of range ${min}..${max}${forSource(ctx)}`;
+    return void report(ctx, field, message, { name: 'ValidationException', message: modelRangeMessage(field, value, model) });
+  }
+  if (value < min || value > max) {
+    const message = `${value} is out of range ${min}..${max}${forSource(ctx)}`;
+    return void report(ctx, field, message, {
+      name: 'InvalidParameterValueException',
+      message: `${field.split('.').at(-1)} must be between ${min} and ${max}${forSource(ctx)}.`,
+    });
+  }
   return value;
 }
 
 function readBoolean(ctx: Context, field: string, value: unknown, fallback: boolean): boolean | undefined {
   if (!present(value)) return fallback;
-  if (typeof value !== 'boolean') return void report(ctx, field, `${show(value)} is not a boolean (true or false)`);
+  if (typeof value !== 'boolean') return void typeIssue(ctx, field, `${show(value)} is not a boolean (true or false)`);
+  return value;
+}
+
+/** `1 validation error detected: …` as the Lambda API model reports a number outside its range. */
+function modelRangeMessage(field: string, value: number, [min, max]: readonly [number, number]): string {
+  const member = field
+    .split('.')
+    .map((part) => part.charAt(0).toLowerCase() + part.slice(1))
+    .join('.');
+  const constraint = value < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`;
+  return `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must have value ${constraint}`;
+}
+
+/** A value of the wrong JSON type: the API's deserializer refuses the whole request before validation. */
+function typeIssue(ctx: Context, field: string, message: string): void {
+  report(ctx, field, message, { name: 'InvalidRequestContentException', message: `Could not parse request body into json: ${field}: ${message}` });
+}
+
+/** `{ Metrics: ['EventCount'] }`; an empty list means none (undefined). ErrorCount and KafkaMetrics are Kafka-only. */
+function readMetricsConfig(ctx: Context, value: unknown): EventSourceMapping['MetricsConfig'] {
+  if (!present(value)) return undefined;
+  if (!isRecord(value)) return void typeIssue(ctx, 'MetricsConfig', `${show(value)} is not a map such as { Metrics: [EventCount] }`);
+  for (const key of Object.keys(value)) {
+    if (key !== 'Metrics') report(ctx, `MetricsConfig.${key}`, 'is not a supported field');
+  }
+  const metrics = value.Metrics;
+  if (!present(metrics)) return undefined;
+  if (!Array.isArray(metrics)) return void typeIssue(ctx, 'MetricsConfig.Metrics', `${show(metrics)} is not a list such as [EventCount]`);
+  const before = ctx.issues.length;
+  if (metrics.length > METRICS.length) {
+    report(ctx, 'MetricsConfig.Metrics', `has ${metrics.length} items; at most ${METRICS.length} are allowed`, {
+      name: 'ValidationException',
+      message: `1 validation error detected: Value '[${metrics.join(', ')}]' at 'metricsConfig.metrics' failed to satisfy constraint: Member must have length less than or equal to ${METRICS.length}`,
+    });
+  }
+  metrics.forEach((metric, index) => {
+    if (!METRICS.includes(metric as (typeof METRICS)[number])) {
+      report(ctx, `MetricsConfig.Metrics[${index}]`, `${show(metric)} is not one of ${METRICS.join(', ')}`, {
+        name: 'ValidationException',
+        message: `1 validation error detected: Value '[${metrics.join(', ')}]' at 'metricsConfig.metrics' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${METRICS.join(', ')}]]`,
+      });
+    } else if (metric !== 'EventCount') {
+      report(ctx, `MetricsConfig.Metrics[${index}]`, unsupportedParameter('MetricsConfig'));
+    }
+  });
+  if (ctx.issues.length > before || metrics.length === 0) return undefined;
+  return { Metrics: ['EventCount'] };
+}
+
+/** SQS provisioned mode; `{}` means on-demand (undefined). A missing bound takes its default. */
+function readProvisionedPollerConfig(ctx: Context, value: unknown): EventSourceMapping['ProvisionedPollerConfig'] {
+  if (!present(value)) return undefined;
+  if (!isRecord(value)) {
+    return void typeIssue(ctx, 'ProvisionedPollerConfig', `${show(value)} is not a map such as { MinimumPollers: 2..200, MaximumPollers: 2..10000 }`);
+  }
+  for (const key of Object.keys(value)) {
+    if (key === 'PollerGroupName') {
+      if (present(value[key])) report(ctx, `ProvisionedPollerConfig.${key}`, unsupportedParameter('PollerGroupName'));
+    } else if (key !== 'MinimumPollers' && key !== 'MaximumPollers') {
+      report(ctx, `ProvisionedPollerConfig.${key}`, 'is not a supported field');
+    }
+  }
+  if (!present(value.MinimumPollers) && !present(value.MaximumPollers)) return undefined;
+  const field = (name: string, max: number, fallback: number): number | undefined =>
+    readInteger(ctx, `ProvisionedPollerConfig.${name}`, value[name], MIN_PROVISIONED_POLLERS, max, fallback);
+  const minimum = field('MinimumPollers', MAX_MINIMUM_POLLERS, DEFAULT_MINIMUM_POLLERS);
+  const maximum = field('MaximumPollers', MAX_MAXIMUM_POLLERS, DEFAULT_MAXIMUM_POLLERS);
+  if (minimum === undefined || maximum === undefined) return undefined;
+  if (minimum > maximum) return void report(ctx, 'ProvisionedPollerConfig', `${MINIMUM_ABOVE_MAXIMUM_POLLERS} (${minimum} > ${maximum})`, {
+    name: 'InvalidParameterValueException',
+    message: MINIMUM_ABOVE_MAXIMUM_POLLERS,
+  });
+  return { MinimumPollers: minimum, MaximumPollers: maximum };
+}
+
+/** A KMS key ARN; `""` reverts to the AWS-owned key (undefined). */
+function readKmsKeyArn(ctx: Context, value: unknown): string | undefined {
+  if (!present(value) || value === '') return undefined;
+  if (typeof value !== 'string') return void typeIssue(ctx, 'KMSKeyArn', `${show(value)} is not a string`);
+  if (value.length > MAX_KMS_KEY_ARN_CHARS || !KMS_KEY_ARN.test(value)) {
+    return void report(ctx, 'KMSKeyArn', `${show(value)} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`, {
+      name: 'ValidationException',
+      message: `1 validation error detected: Value '${value}' at 'kMSKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()`,
+    });
+  }
   return value;
 }
 
@@ -402,8 +572,8 @@ function forSource(ctx: Context): string {
   return ctx.sourceLabel ? ` for ${ctx.sourceLabel}` : '';
 }
 
-function report(ctx: Context, field: string, message: string): void {
-  ctx.issues.push({ path: `${ctx.path}.${field}`, message });
+function report(ctx: Context, field: string, message: string, api?: ValidationIssue['api']): void {
+  ctx.issues.push({ path: `${ctx.path}.${field}`, message, ...(api ? { api } : {}) });
 }
 
 /** YAML `Field:` with no value parses as null; like AWS's JSON, null means "not given". */

@@ -26,7 +26,7 @@ describe('parseConfig', () => {
     expect(config.functions.size).toBe(0);
     expect(config.eventSourceMappings).toEqual([]);
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller' });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: DEFAULT_SERVER_PORT });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: DEFAULT_SERVER_PORT, credentials: [] });
     expect(config.log.level).toBe('info');
     expect(config.region).toBe('us-east-1');
     expect(config.shutdown.drainTimeoutSeconds).toBe(30);
@@ -167,5 +167,19 @@ describe('parseConfig', () => {
   it('returns a frozen configuration', () => {
     const config = parseConfig('server: { port: 1 }', {}, '/srv');
     expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it('reads server.credentials and reports every bad entry with its path', () => {
+    const config = parseConfig('server: { credentials: [{ accessKeyId: AKIDEXAMPLE, secretAccessKey: "s3cr/t" }] }', {}, '/srv');
+    expect(config.server.credentials).toEqual([{ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 's3cr/t' }]);
+    expect(
+      issuesOf('server:\n  credentials:\n    - { accessKeyId: "a b", secretAccessKey: x }\n    - { accessKeyId: K1 }\n    - { accessKeyId: K2, secretAccessKey: y, role: z }\n    - { accessKeyId: K2, secretAccessKey: y }'),
+    ).toEqual([
+      'server.credentials[0].accessKeyId: "a b" must be 1..128 letters and digits',
+      'server.credentials[1].secretAccessKey: must be a non-empty string',
+      'server.credentials[2].role: is not a supported field',
+      'server.credentials[3].accessKeyId: K2 is listed twice',
+    ]);
+    expect(issuesOf('server: { credentials: AKID }')).toEqual(['server.credentials: must be a list of { accessKeyId, secretAccessKey }']);
   });
 });

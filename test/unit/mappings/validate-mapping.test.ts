@@ -376,7 +376,10 @@ describe('validateMapping: parameters of the other source family', () => {
     ['TumblingWindowInSeconds', 0],
     ['DestinationConfig', { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } }],
   ])('SQS and SQS FIFO refuse the stream-only %s', (field, value) => {
-    const message = `Unsupported ${field} parameter for given event source mapping type.`;
+    // AWS words the starting position its own way (LocalStack snapshot recorded against AWS).
+    const message = field.startsWith('StartingPosition')
+      ? 'StartingPosition is not valid for SQS event sources.'
+      : `Unsupported ${field} parameter for given event source mapping type.`;
     expectOnly(mapping('SQS', { [field]: value }), field, message);
     expectOnly(mapping('SQS FIFO', { [field]: value }), field, message);
   });
@@ -411,7 +414,15 @@ describe('validateMapping: DestinationConfig', () => {
     );
   });
 
-  it.each(['arn:aws:lambda:us-east-1:000000000000:function:fn', 'dlq', 'kafka://topic'])('refuses the destination %j', (destination) => {
+  it('refuses a Kafka topic destination, which only Kafka mappings support', () => {
+    expectOnly(
+      mapping('Kinesis', { DestinationConfig: { OnFailure: { Destination: 'kafka://topic' } } }),
+      'DestinationConfig.OnFailure.Destination',
+      'Unsupported DestinationConfig parameter for given event source mapping type.',
+    );
+  });
+
+  it.each(['arn:aws:lambda:us-east-1:000000000000:function:fn', 'dlq'])('refuses the destination %j', (destination) => {
     expectOnly(
       mapping('Kinesis', { DestinationConfig: { OnFailure: { Destination: destination } } }),
       'DestinationConfig.OnFailure.Destination',
@@ -519,6 +530,99 @@ describe('validateMapping: several problems at once', () => {
       `${PATH}.EventSourceArn: Unrecognized event source.`,
       `${PATH}.Enabled: 1 is not a boolean (true or false)`,
       `${PATH}.BatchSize: "ten" is not an integer`,
+    ]);
+  });
+});
+
+/** The error the Lambda API answers for the first issue (absent `api`: InvalidParameterValueException with the message). */
+function apiErrorsOf(raw: unknown): { name: string; message: string }[] {
+  return validate(raw).issues.map((issue) => issue.api ?? { name: 'InvalidParameterValueException', message: issue.message });
+}
+
+describe('validateMapping: 2025–26 fields', () => {
+  it('accepts MetricsConfig EventCount on every source, and an empty list as none', () => {
+    for (const label of ['SQS', 'Kinesis', 'DynamoDB Streams'] as const) {
+      expect(validate(mapping(label, { MetricsConfig: { Metrics: ['EventCount'] } })).mapping?.MetricsConfig).toEqual({ Metrics: ['EventCount'] });
+      expect(validate(mapping(label, { MetricsConfig: { Metrics: [] } })).mapping).not.toHaveProperty('MetricsConfig');
+    }
+  });
+
+  it('refuses the Kafka-only metrics and unknown metric names', () => {
+    expectOnly(mapping('SQS', { MetricsConfig: { Metrics: ['ErrorCount'] } }), 'MetricsConfig.Metrics[0]', 'Unsupported MetricsConfig parameter for given event source mapping type.');
+    expect(apiErrorsOf(mapping('Kinesis', { MetricsConfig: { Metrics: ['Bytes'] } }))).toEqual([
+      {
+        name: 'ValidationException',
+        message:
+          "1 validation error detected: Value '[Bytes]' at 'metricsConfig.metrics' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [EventCount, ErrorCount, KafkaMetrics]]",
+      },
+    ]);
+  });
+
+  it('fills ProvisionedPollerConfig defaults for SQS and treats {} as on-demand', () => {
+    expect(validate(mapping('SQS', { ProvisionedPollerConfig: { MinimumPollers: 5 } })).mapping?.ProvisionedPollerConfig).toEqual({ MinimumPollers: 5, MaximumPollers: 200 });
+    expect(validate(mapping('SQS FIFO', { ProvisionedPollerConfig: { MaximumPollers: 2 } })).mapping?.ProvisionedPollerConfig).toEqual({ MinimumPollers: 2, MaximumPollers: 2 });
+    expect(validate(mapping('SQS', { ProvisionedPollerConfig: {} })).mapping).not.toHaveProperty('ProvisionedPollerConfig');
+  });
+
+  it.each([
+    [{ MinimumPollers: 1 }, 'ProvisionedPollerConfig.MinimumPollers', 'InvalidParameterValueException', 'MinimumPollers must be between 2 and 200 for SQS.'],
+    [{ MinimumPollers: 201 }, 'ProvisionedPollerConfig.MinimumPollers', 'ValidationException', "1 validation error detected: Value '201' at 'provisionedPollerConfig.minimumPollers' failed to satisfy constraint: Member must have value less than or equal to 200"],
+    [{ MaximumPollers: 10_001 }, 'ProvisionedPollerConfig.MaximumPollers', 'ValidationException', "1 validation error detected: Value '10001' at 'provisionedPollerConfig.maximumPollers' failed to satisfy constraint: Member must have value less than or equal to 10000"],
+    [{ MinimumPollers: 10, MaximumPollers: 5 }, 'ProvisionedPollerConfig', 'InvalidParameterValueException', 'MinimumPollers must be less than or equal to MaximumPollers.'],
+  ])('refuses ProvisionedPollerConfig %j', (config, field, name, message) => {
+    const result = validate(mapping('SQS', { ProvisionedPollerConfig: config }));
+    expect(result.issues.map((issue) => issue.path)).toEqual([`${PATH}.${field}`]);
+    expect(apiErrorsOf(mapping('SQS', { ProvisionedPollerConfig: config }))).toEqual([{ name, message }]);
+  });
+
+  it('refuses ProvisionedPollerConfig together with MaximumConcurrency, and on streams', () => {
+    expectOnly(
+      mapping('SQS', { ProvisionedPollerConfig: { MinimumPollers: 2 }, ScalingConfig: { MaximumConcurrency: 5 } }),
+      'ProvisionedPollerConfig',
+      'ProvisionedPollerConfig and ScalingConfig.MaximumConcurrency cannot be set together.',
+    );
+    expectOnly(mapping('Kinesis', { ProvisionedPollerConfig: { MinimumPollers: 2 } }), 'ProvisionedPollerConfig', 'Unsupported ProvisionedPollerConfig parameter for given event source mapping type.');
+    expectOnly(mapping('SQS', { ProvisionedPollerConfig: { PollerGroupName: 'g' } }), 'ProvisionedPollerConfig.PollerGroupName', 'Unsupported PollerGroupName parameter for given event source mapping type.');
+  });
+
+  it('accepts a KMSKeyArn and echoes it; "" means the AWS-owned key', () => {
+    const key = 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(validate(mapping('Kinesis', { KMSKeyArn: key })).mapping?.KMSKeyArn).toBe(key);
+    expect(validate(mapping('SQS', { KMSKeyArn: '' })).mapping).not.toHaveProperty('KMSKeyArn');
+    expect(apiErrorsOf(mapping('SQS', { KMSKeyArn: 'key-1' }))[0]?.name).toBe('ValidationException');
+  });
+
+  it.each(['Topics', 'Queues', 'SourceAccessConfigurations', 'SelfManagedEventSource', 'SelfManagedKafkaEventSourceConfig', 'AmazonManagedKafkaEventSourceConfig', 'DocumentDBEventSourceConfig', 'LoggingConfig'])(
+    'refuses the Kafka/MQ/DocumentDB field %s',
+    (field) => {
+      expectOnly(mapping('SQS', { [field]: ['x'] }), field, `Unsupported ${field} parameter for given event source mapping type.`);
+    },
+  );
+});
+
+describe('validateMapping: how the Lambda API reports each problem', () => {
+  it('reports model ranges as ValidationException with the member path in lower camel case', () => {
+    expect(apiErrorsOf(mapping('Kinesis', { BatchSize: 10_001 }))).toEqual([
+      { name: 'ValidationException', message: "1 validation error detected: Value '10001' at 'batchSize' failed to satisfy constraint: Member must have value less than or equal to 10000" },
+    ]);
+    expect(apiErrorsOf(mapping('SQS', { ScalingConfig: { MaximumConcurrency: 1 } }))).toEqual([
+      { name: 'ValidationException', message: "1 validation error detected: Value '1' at 'scalingConfig.maximumConcurrency' failed to satisfy constraint: Member must have value greater than or equal to 2" },
+    ]);
+    expect(apiErrorsOf(mapping('Kinesis', { MaximumRecordAgeInSeconds: -2 }))[0]?.name).toBe('ValidationException');
+  });
+
+  it('reports a source limit inside the model range as InvalidParameterValueException', () => {
+    expect(apiErrorsOf(mapping('SQS FIFO', { BatchSize: 11 }))).toEqual([{ name: 'InvalidParameterValueException', message: 'BatchSize must be between 1 and 10 for SQS FIFO.' }]);
+    expect(apiErrorsOf(mapping('Kinesis', { MaximumRecordAgeInSeconds: 59 }))).toEqual([
+      { name: 'InvalidParameterValueException', message: 'MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)' },
+    ]);
+  });
+
+  it('reports a wrong JSON type as InvalidRequestContentException, and the enum of StartingPosition as ValidationException', () => {
+    expect(apiErrorsOf(mapping('SQS', { BatchSize: 'ten' }))[0]?.name).toBe('InvalidRequestContentException');
+    expect(apiErrorsOf(mapping('Kinesis', { StartingPosition: 'NOW' }))[0]?.name).toBe('ValidationException');
+    expect(apiErrorsOf(mapping('Kinesis', { StartingPosition: 'LATEST', StartingPositionTimestamp: 1_700_000_000 }))).toEqual([
+      { name: 'InvalidParameterValueException', message: 'Timestamp only valid with StartingPosition AT_TIMESTAMP' },
     ]);
   });
 });
