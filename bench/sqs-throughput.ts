@@ -1,3 +1,4 @@
+import { FleetSlots } from '../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -144,6 +145,7 @@ async function measurePoller(options: {
     drainTimeoutMs: 10_000,
     redisUrl: servers.redisUrl,
     destinations: { start: async () => undefined, stop: async () => undefined, enqueue: () => Promise.reject(new Error('unused')) },
+    slots: new FleetSlots(redis, 'bench', logger),
     streamIdlePollIntervalMs: 1_000,
   };
   const labels = { mapping: mapping.UUID, function: definition.name, source: 'sqs' };

@@ -13,11 +13,15 @@ import { functionArnOf } from './functions/function-definition.js';
 import { createInvoker } from './functions/create-invoker.js';
 import { HttpServer, sendJson } from './api/http-server.js';
 import { INVOKE_PATH, invokeRoute } from './api/invoke-route.js';
-import { MappingStatus } from './mappings/mapping-status.js';
+import type { MappingStatus } from './mappings/mapping-status.js';
 import type { Poller } from './mappings/poller.js';
 import type { EventSourceMapping } from './mappings/event-source-mapping.js';
 import { RedisMappingStore } from './mappings/redis-mapping-store.js';
 import type { MappingStore } from './mappings/mapping-store.js';
+import { MappingSupervisor } from './mappings/mapping-supervisor.js';
+import { declareConfiguredMappings } from './mappings/declare-mappings.js';
+import { deleteKeysMatching } from './redis/delete-keys.js';
+import { FleetSlots } from './concurrency/fleet-slots.js';
 import { registerEventSourceMappingRoutes } from './api/event-source-mapping-routes.js';
 import { registerTagRoutes } from './api/tag-routes.js';
 import { registerFunctionRoutes } from './api/function-routes.js';
@@ -44,12 +48,6 @@ export class MappingRejectedError extends Error {
   }
 }
 
-interface RunningMapping {
-  readonly mapping: EventSourceMapping;
-  readonly status: MappingStatus;
-  readonly poller?: Poller;
-}
-
 /**
  * The composition root: builds clients, stores, functions, pollers and the API from the configuration, starts
  * them in order and stops them in reverse. Nothing else in the service constructs shared clients.
@@ -62,8 +60,10 @@ export class Service {
   private readonly functions: FunctionRegistry;
   private readonly destinations: BullmqOnFailureDestinations;
   private readonly server: HttpServer;
-  private readonly mappingStore: MappingStore;
-  private readonly mappings: RunningMapping[] = [];
+  /** The fleet's event source mappings (shared through Redis). */
+  readonly mappingStore: MappingStore;
+  private readonly supervisor: MappingSupervisor;
+  private readonly slots: FleetSlots;
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
 
@@ -75,10 +75,12 @@ export class Service {
     this.aws = new AwsClientFactory(env);
     this.redis = createRedis(config.redis.url, logger);
     this.keys = new RedisKeys(config.redis.keyPrefix);
+    this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
       const invoker = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
-      functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics));
+      const fleet = { slots: this.slots, key: this.keys.functionSlots(definition.name) };
+      functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
     this.functions = new FunctionRegistry(functions, config.region);
     this.destinations = new BullmqOnFailureDestinations({
@@ -89,6 +91,15 @@ export class Service {
       logger: logger.child({ component: 'destinations' }),
     });
     this.mappingStore = new RedisMappingStore(this.redis, this.keys);
+    this.supervisor = new MappingSupervisor({
+      store: this.mappingStore,
+      workerId: this.workerId,
+      createPoller: (mapping, status) => this.createPoller(mapping, status),
+      logger: logger.child({ component: 'supervisor' }),
+      purge: async (uuid) => {
+        await deleteKeysMatching(this.redis, this.keys.mappingKeysPattern(uuid));
+      },
+    });
     const credentials = config.server.credentials;
     this.server = new HttpServer(logger, credentials.length > 0 ? { authenticator: new SigV4Authenticator(credentials) } : {})
       .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }), { open: true })
@@ -120,46 +131,39 @@ export class Service {
   }
 
   /**
-   * Starts the API, the destination worker and one poller per enabled mapping. Rejects with
-   * MappingRejectedError when a source refuses a mapping (the caller stops the service and exits).
+   * Starts the API and the destination worker, declares the configuration file's mappings in the fleet's store,
+   * then starts the supervisor, which runs the pollers of every enabled mapping. Rejects with
+   * MappingRejectedError when a source refuses a mapping of the file (the caller stops the service and exits).
    */
   async start(portOverride?: number): Promise<number> {
     const port = await this.server.listen(portOverride ?? this.config.server.port, this.config.server.host);
     this.logger.info({ port, host: this.config.server.host, workerId: this.workerId }, 'api_listening');
     await this.destinations.start();
-    for (const [index, mapping] of this.config.eventSourceMappings.entries()) {
-      const status = new MappingStatus();
-      if (!mapping.Enabled) {
-        this.mappings.push({ mapping, status });
-        this.logger.info({ esmUuid: mapping.UUID, eventSourceArn: mapping.EventSourceArn }, 'mapping_disabled');
-        continue;
-      }
-      const poller = this.createPoller(mapping, status);
-      this.mappings.push({ mapping, status, poller });
-      try {
-        await poller.start();
-      } catch (err) {
-        throw new MappingRejectedError(mapping, index, err instanceof Error ? err : new Error(String(err)));
-      }
-      this.logger.info({ esmUuid: mapping.UUID, function: mapping.FunctionName, eventSourceArn: mapping.EventSourceArn }, 'mapping_started');
+    const declared = this.config.eventSourceMappings;
+    const conflicts = await declareConfiguredMappings(this.mappingStore, declared, new Set(this.config.functions.keys()));
+    for (const { mapping, index, cause } of conflicts) throw new MappingRejectedError(mapping, index, cause);
+    const failures = await this.supervisor.start();
+    for (const [index, mapping] of declared.entries()) {
+      const failure = failures.get(mapping.UUID);
+      if (failure) throw new MappingRejectedError(mapping, index, failure);
     }
     this.started = true;
-    this.logger.info({ mappings: this.mappings.length, functions: this.functions.all().length }, 'service_started');
+    this.logger.info({ mappings: this.supervisor.mappings().length, functions: this.functions.all().length }, 'service_started');
     return port;
   }
 
   /** Drains pollers (each up to the drain deadline), then the destination worker, the API, functions and clients. */
   readonly stop = once(async () => {
     this.logger.info({}, 'service_stopping');
-    const pollers = this.mappings.flatMap((running) => (running.poller ? [running.poller] : []));
     const errors = [
-      ...(await Promise.all(pollers.map((poller) => runAll([() => poller.stop()])))).flat(),
       ...(await runAll([
+        () => this.supervisor.stop(),
         async () => {
           if (!(await settlesWithin(this.destinations.stop(), CLOSE_STEP_TIMEOUT_MS))) this.logger.warn({}, 'destination_worker_stop_timed_out');
         },
         () => this.server.close(this.config.shutdown.drainTimeoutSeconds * 1000),
         () => this.functions.close(),
+        () => this.slots.close(),
         () => closeRedis(this.redis, CLOSE_STEP_TIMEOUT_MS),
         () => this.aws.destroy(),
       ])),
@@ -168,11 +172,12 @@ export class Service {
     this.logger.info({}, 'service_stopped');
   });
 
-  private createPoller(mapping: EventSourceMapping, status: MappingStatus): Poller {
+  /** The poller of a mapping; undefined when its function is not configured on this replica. */
+  private createPoller(mapping: EventSourceMapping, status: MappingStatus): Poller | undefined {
     const factory = pollerFactories[mapping.sourceKind];
     if (!factory) throw new Error(`No poller for source kind ${mapping.sourceKind}`);
     const fn = this.functions.get(mapping.FunctionName);
-    if (!fn) throw new Error(`Function ${mapping.FunctionName} is not configured`);
+    if (!fn) return undefined;
     return factory({
       mapping,
       fn,
@@ -186,6 +191,7 @@ export class Service {
       drainTimeoutMs: this.config.shutdown.drainTimeoutSeconds * 1000,
       redisUrl: this.config.redis.url,
       destinations: this.destinations,
+      slots: this.slots,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
     });
   }
@@ -207,11 +213,11 @@ export class Service {
       ready: redis && this.started,
       redis,
       pollersStarted: this.started,
-      mappings: this.mappings.map(({ mapping, status }) => ({
-        UUID: mapping.UUID,
-        EventSourceArn: mapping.EventSourceArn,
-        FunctionName: mapping.FunctionName,
-        State: mapping.Enabled ? 'Enabled' : 'Disabled',
+      mappings: this.supervisor.mappings().map(({ record, status }) => ({
+        UUID: record.mapping.UUID,
+        EventSourceArn: record.mapping.EventSourceArn,
+        FunctionName: record.mapping.FunctionName,
+        State: record.state,
         LastProcessingResult: status.lastProcessingResult,
       })),
     };

@@ -199,8 +199,24 @@ export class SqsPoller implements Poller {
     return this.workers.size - this.exiting.size;
   }
 
-  /** One poller: one batch at a time, from receive to settle. */
+  /**
+   * One poller: one batch at a time, from receive to settle. With `MaximumConcurrency`, the poller first takes
+   * one of the mapping's slots, shared by every replica, and holds it while it runs: the fleet never runs more
+   * pollers — so never more invocations — than the limit.
+   */
   private async runPoller(setup: Setup, id: number): Promise<void> {
+    const { slots, keys, mapping } = this.context;
+    const limit = mapping.ScalingConfig?.MaximumConcurrency;
+    const fleetSlot = limit === undefined ? undefined : await slots.acquire(keys.mappingSlots(mapping.UUID), limit, this.stopSignal);
+    if (limit !== undefined && !fleetSlot) return;
+    try {
+      await this.pollBatches(setup, id);
+    } finally {
+      if (fleetSlot) await slots.release(fleetSlot);
+    }
+  }
+
+  private async pollBatches(setup: Setup, id: number): Promise<void> {
     const state: PollerState = { queueLooksIdle: true };
     let carry: SqsReceivedMessage[] = [];
     try {

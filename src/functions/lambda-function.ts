@@ -2,11 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Invoker, InvokeOptions, InvokeOutcome } from './invoker.js';
 import type { FunctionDefinition } from './function-definition.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { FleetSlot, FleetSlots } from '../concurrency/fleet-slots.js';
+
+/** Where the fleet-wide count of a function's invocations is kept (only used with `reservedConcurrency`). */
+export interface FunctionSlots {
+  readonly slots: FleetSlots;
+  readonly key: string;
+}
 
 /**
  * A configured function as the rest of the service sees it: its identity, its target's invoker, and its
  * concurrency. Invocations past `reservedConcurrency` are throttled here (Lambda's 429) without reaching
- * the target, whoever calls: a poller or the Invoke API.
+ * the target, whoever calls: a poller or the Invoke API. With fleet slots, the limit counts the invocations of
+ * every replica (one slot per invocation, taken before it starts and given back when it ends).
  */
 export class LambdaFunction {
   private running = 0;
@@ -17,6 +25,7 @@ export class LambdaFunction {
     readonly arn: string,
     private readonly invoker: Invoker,
     private readonly metrics: Metrics,
+    private readonly fleet?: FunctionSlots,
   ) {}
 
   get name(): string {
@@ -40,7 +49,8 @@ export class LambdaFunction {
 
   async invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
     const requestId = options.requestId ?? randomUUID();
-    if (this.freeConcurrency <= 0) {
+    const { admitted, slot } = await this.admit();
+    if (!admitted) {
       const outcome: InvokeOutcome = {
         kind: 'throttled',
         reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
@@ -61,6 +71,21 @@ export class LambdaFunction {
     } finally {
       this.running--;
       this.metrics.functionConcurrentExecutions.set({ function: this.name }, this.running);
+      if (slot) await this.fleet!.slots.release(slot);
+    }
+  }
+
+  /** Whether an invocation may start now: room in this process, then (with fleet slots) a slot of the fleet's. */
+  private async admit(): Promise<{ admitted: boolean; slot?: FleetSlot }> {
+    const reserved = this.definition.reservedConcurrency;
+    if (this.freeConcurrency <= 0) return { admitted: false };
+    if (reserved === undefined || !this.fleet) return { admitted: true };
+    try {
+      const slot = await this.fleet.slots.tryAcquire(this.fleet.key, reserved);
+      return slot ? { admitted: true, slot } : { admitted: false };
+    } catch {
+      // The fleet's count cannot be read: refuse rather than run past the limit (callers retry throttles).
+      return { admitted: false };
     }
   }
 

@@ -39,3 +39,8 @@ export function stateForUpdate(wasEnabled: boolean, enabled: boolean): MappingSt
   if (wasEnabled && !enabled) return 'Disabling';
   return 'Updating';
 }
+
+/** `StateTransitionReason` after a change a user made, as AWS words it per source (spec §1.4). */
+export function userTransitionReason(sourceKind: 'sqs' | 'kinesis' | 'dynamodb'): string {
+  return sourceKind === 'sqs' ? 'USER_INITIATED' : 'User action';
+}

@@ -95,6 +95,10 @@ export interface MappingStore {
    * The state follows from the change (stateForCreate / stateForUpdate). Returns true when it wrote.
    */
   declare(declared: Omit<MappingRecordInput, 'state'>, declarationHash: string): Promise<boolean>;
+  /** UUID → hash of every configuration-file declaration applied (including those deleted since through the API). */
+  declarations(): Promise<Map<string, string>>;
+  /** Forgets a declaration (its mapping left the configuration file). */
+  forgetDeclaration(uuid: string): Promise<void>;
   /** Sets a mapping's `LastProcessingResult` for every replica to read. */
   setLastProcessingResult(uuid: string, result: string): Promise<void>;
   /** `LastProcessingResult` of a mapping; undefined when none was recorded. */

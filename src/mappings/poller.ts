@@ -8,6 +8,7 @@ import type { EventSourceMapping } from './event-source-mapping.js';
 import type { MappingStatus } from './mapping-status.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { OnFailureDestinations } from '../destinations/on-failure-destination.js';
+import type { FleetSlots } from '../concurrency/fleet-slots.js';
 
 /**
  * A poller runs one event source mapping: it reads the source, batches, invokes the function and settles
@@ -37,6 +38,8 @@ export interface PollerContext {
   readonly redisUrl: string;
   /** Durable queue of failure records for stream mappings with `DestinationConfig.OnFailure`. */
   readonly destinations: OnFailureDestinations;
+  /** Concurrency limits shared by the fleet (SQS `ScalingConfig.MaximumConcurrency`). */
+  readonly slots: FleetSlots;
   /** Streams: pause between polls of a shard that is caught up (AWS: 1 s). */
   readonly streamIdlePollIntervalMs: number;
 }

@@ -175,6 +175,14 @@ export class RedisMappingStore implements MappingStore {
     return true;
   }
 
+  async declarations(): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.k.declarations)));
+  }
+
+  async forgetDeclaration(uuid: string): Promise<void> {
+    await this.redis.hdel(this.k.declarations, uuid);
+  }
+
   async setLastProcessingResult(uuid: string, result: string): Promise<void> {
     await this.redis.hset(this.keys.status(uuid), 'lastProcessingResult', result);
   }

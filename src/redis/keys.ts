@@ -35,6 +35,16 @@ export class RedisKeys {
     return `${this.mapping(uuid)}:status`;
   }
 
+  /** Sorted set: the fleet-wide concurrency slots of one mapping (ScalingConfig.MaximumConcurrency). */
+  mappingSlots(uuid: string): string {
+    return `${this.mapping(uuid)}:slots`;
+  }
+
+  /** Sorted set: the fleet-wide concurrency slots of one function (reservedConcurrency). */
+  functionSlots(functionName: string): string {
+    return `${this.prefix}:fn:{${functionName}}:slots`;
+  }
+
   /** Pattern matching every key of one mapping (for removing them when the mapping is deleted). */
   mappingKeysPattern(uuid: string): string {
     return `${this.mapping(uuid)}:*`;

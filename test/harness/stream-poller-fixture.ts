@@ -1,3 +1,4 @@
+import { FleetSlots } from '../../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
 import { BullmqOnFailureDestinations } from '../../src/destinations/bullmq-on-failure-destinations.js';
@@ -109,6 +110,7 @@ export class StreamPollerFixture {
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
       redisUrl: this.servers.redisUrl,
       destinations: options.destinations,
+      slots: new FleetSlots(redis, 'stream-fixture', logger),
       streamIdlePollIntervalMs: options.idlePollIntervalMs ?? 100,
     };
     const poller = this.factory(options.poller)(context);

@@ -1,3 +1,4 @@
+import { FleetSlots } from '../../../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import {
   CreateQueueCommand,
@@ -92,6 +93,7 @@ export class SqsTestBed {
   readonly clients: TestClients;
   private readonly aws: AwsClientFactory;
   private readonly redis: Redis;
+  private readonly slots: FleetSlots;
   private readonly pollers: Poller[] = [];
   private readonly functions: LambdaFunction[] = [];
 
@@ -99,6 +101,7 @@ export class SqsTestBed {
     this.clients = testClients(servers);
     this.aws = new AwsClientFactory({ AWS_ENDPOINT_URL_SQS: servers.fauxqsEndpoint, AWS_REGION: servers.region });
     this.redis = createRedis(servers.redisUrl, createLogger('silent'), 'sqs-test');
+    this.slots = new FleetSlots(this.redis, uniqueName('bed'), createLogger('silent'));
   }
 
   get sqs(): SQSClient {
@@ -220,6 +223,7 @@ export class SqsTestBed {
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
       redisUrl: this.servers.redisUrl,
       destinations: NO_DESTINATIONS,
+      slots: this.slots,
       streamIdlePollIntervalMs: 1_000,
     };
     const poller = createSqsPoller(context);
@@ -257,6 +261,7 @@ export class SqsTestBed {
     await Promise.allSettled(this.functions.map((fn) => fn.close()));
     this.aws.destroy();
     this.clients.destroy();
+    await this.slots.close();
     await this.redis.quit().catch(() => undefined);
   }
 }
