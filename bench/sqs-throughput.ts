@@ -145,6 +145,7 @@ async function measurePoller(options: {
     drainTimeoutMs: 10_000,
     redisUrl: servers.redisUrl,
     destinations: { start: async () => undefined, stop: async () => undefined, enqueue: () => Promise.reject(new Error('unused')) },
+    fleetSize: () => 1,
     slots: new FleetSlots(redis, 'bench', logger),
     streamIdlePollIntervalMs: 1_000,
   };

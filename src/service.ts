@@ -192,6 +192,7 @@ export class Service {
       redisUrl: this.config.redis.url,
       destinations: this.destinations,
       slots: this.slots,
+      fleetSize: () => this.supervisor.fleetSize,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
     });
   }

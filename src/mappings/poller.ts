@@ -38,6 +38,8 @@ export interface PollerContext {
   readonly redisUrl: string;
   /** Durable queue of failure records for stream mappings with `DestinationConfig.OnFailure`. */
   readonly destinations: OnFailureDestinations;
+  /** Live replicas of the fleet, this one included: a fleet-wide minimum is shared among them. */
+  readonly fleetSize: () => number;
   /** Concurrency limits shared by the fleet (SQS `ScalingConfig.MaximumConcurrency`). */
   readonly slots: FleetSlots;
   /** Streams: pause between polls of a shard that is caught up (AWS: 1 s). */

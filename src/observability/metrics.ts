@@ -45,6 +45,7 @@ export class Metrics {
 
   readonly concurrentInvocations: Gauge<(typeof MAPPING_LABELS)[number]>;
   readonly pollers: Gauge<(typeof MAPPING_LABELS)[number]>;
+  readonly provisionedPollers: Gauge<(typeof MAPPING_LABELS)[number]>;
   readonly iteratorAge: Gauge<(typeof SHARD_LABELS)[number]>;
   readonly leasesHeld: Gauge<(typeof MAPPING_LABELS)[number]>;
   /** Failure records in the on-failure delivery queue by state; counted at scrape by the registered counter. */
@@ -107,6 +108,7 @@ export class Metrics {
       new Gauge({ name, help, labelNames: MAPPING_LABELS, registers: [registry] });
     this.concurrentInvocations = gauge('esm_concurrent_invocations', 'Invocations in flight for the mapping.');
     this.pollers = gauge('esm_pollers', 'Active pollers of the mapping.');
+    this.provisionedPollers = gauge('esm_provisioned_pollers', 'Active pollers of an SQS mapping in provisioned mode (ProvisionedPollerConfig), on this replica.');
     this.leasesHeld = gauge('esm_leases_held', 'Shard leases held by this process for the mapping.');
     this.iteratorAge = new Gauge({
       name: 'esm_iterator_age_seconds',

@@ -110,6 +110,7 @@ export class StreamPollerFixture {
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
       redisUrl: this.servers.redisUrl,
       destinations: options.destinations,
+      fleetSize: () => 1,
       slots: new FleetSlots(redis, 'stream-fixture', logger),
       streamIdlePollIntervalMs: options.idlePollIntervalMs ?? 100,
     };

@@ -223,6 +223,7 @@ export class SqsTestBed {
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
       redisUrl: this.servers.redisUrl,
       destinations: NO_DESTINATIONS,
+      fleetSize: () => 1,
       slots: this.slots,
       streamIdlePollIntervalMs: 1_000,
     };
