@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Poller, PollerContext, PollerFactory } from '../../src/mappings/poller.js';
 import { reportsBatchItemFailures } from '../../src/mappings/event-source-mapping.js';
-import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK } from '../../src/mappings/mapping-status.js';
+import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, readProblem } from '../../src/mappings/mapping-status.js';
 import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { InvokeOutcome } from '../../src/functions/invoker.js';
 import type { MappingLabels } from '../../src/observability/metrics.js';
@@ -323,6 +323,7 @@ export class SqsPoller implements Poller {
         if (this.stopping) continue;
         failures += 1;
         this.context.metrics.pollingErrors.inc(this.labels);
+        this.context.status.record(readProblem(err));
         this.context.logger.warn({ err, attempt: failures }, 'receive_failed');
         if (holding) return { batch, carry, sealedBy: 'window' };
         state.queueLooksIdle = true;

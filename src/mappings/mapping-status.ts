@@ -12,6 +12,17 @@ export function sourceProblem(message: string): string {
   return `PROBLEM: ${message}`;
 }
 
+const SOURCE_MISSING_ERRORS = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'ResourceNotFoundException']);
+const ACCESS_DENIED_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'KMSAccessDeniedException']);
+
+/** `LastProcessingResult` after the source could not be read, naming the cause (source missing, access denied, …). */
+export function readProblem(err: unknown): string {
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (SOURCE_MISSING_ERRORS.has(error.name)) return `PROBLEM: Source not found: ${error.message}`;
+  if (ACCESS_DENIED_ERRORS.has(error.name)) return `PROBLEM: Access denied: ${error.message}`;
+  return `PROBLEM: Source read failed: ${error.name}: ${error.message}`;
+}
+
 /** How often an unchanged result is written again, so one replica's stale report does not stand for long. */
 const REFRESH_MS = 5_000;
 
