@@ -23,6 +23,30 @@ function body<T extends { $metadata?: unknown }>(output: T): Omit<T, '$metadata'
   return rest;
 }
 
+/** A new Kinesis or DynamoDB Streams mapping of `echo` as AWS answers it: every stream default, in Creating. */
+function streamConfiguration(uuid: string, streamArn: string, overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
+    UUID: uuid,
+    BatchSize: 100,
+    MaximumBatchingWindowInSeconds: 0,
+    ParallelizationFactor: 1,
+    EventSourceArn: streamArn,
+    FunctionArn: ECHO_ARN,
+    LastModified: expect.any(Date),
+    LastProcessingResult: 'No records processed',
+    State: 'Creating',
+    StateTransitionReason: 'User action',
+    DestinationConfig: { OnFailure: {} },
+    MaximumRecordAgeInSeconds: -1,
+    BisectBatchOnFunctionError: false,
+    MaximumRetryAttempts: -1,
+    TumblingWindowInSeconds: 0,
+    FunctionResponseTypes: [],
+    EventSourceMappingArn: `arn:aws:lambda:us-east-1:000000000000:event-source-mapping:${uuid}`,
+    ...overrides,
+  };
+}
+
 describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
   const fixture = new MappingApiFixture(servers);
 
@@ -130,26 +154,7 @@ describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
     const streamArn = await fixture.createStream();
     const created = await fixture.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: streamArn, StartingPosition: 'LATEST' }));
     expect(created.$metadata.httpStatusCode).toBe(202);
-    expect(body(created)).toStrictEqual({
-      UUID: created.UUID,
-      StartingPosition: 'LATEST',
-      BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 0,
-      ParallelizationFactor: 1,
-      EventSourceArn: streamArn,
-      FunctionArn: ECHO_ARN,
-      LastModified: expect.any(Date),
-      LastProcessingResult: 'No records processed',
-      State: 'Creating',
-      StateTransitionReason: 'User action',
-      DestinationConfig: { OnFailure: {} },
-      MaximumRecordAgeInSeconds: -1,
-      BisectBatchOnFunctionError: false,
-      MaximumRetryAttempts: -1,
-      TumblingWindowInSeconds: 0,
-      FunctionResponseTypes: [],
-      EventSourceMappingArn: `arn:aws:lambda:us-east-1:000000000000:event-source-mapping:${created.UUID}`,
-    });
+    expect(body(created)).toStrictEqual(streamConfiguration(created.UUID!, streamArn, { StartingPosition: 'LATEST' }));
     await fixture.settle(created.UUID!);
     const destination = 'arn:aws:sqs:us-east-1:000000000000:failures';
     const updated = await fixture.lambda.send(
@@ -192,26 +197,7 @@ describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
     const created = await fixture.lambda.send(
       new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: streamArn, StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 30 }),
     );
-    expect(body(created)).toStrictEqual({
-      UUID: created.UUID,
-      StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 0,
-      ParallelizationFactor: 1,
-      EventSourceArn: streamArn,
-      FunctionArn: ECHO_ARN,
-      LastModified: expect.any(Date),
-      LastProcessingResult: 'No records processed',
-      State: 'Creating',
-      StateTransitionReason: 'User action',
-      DestinationConfig: { OnFailure: {} },
-      MaximumRecordAgeInSeconds: -1,
-      BisectBatchOnFunctionError: false,
-      MaximumRetryAttempts: -1,
-      TumblingWindowInSeconds: 30,
-      FunctionResponseTypes: [],
-      EventSourceMappingArn: `arn:aws:lambda:us-east-1:000000000000:event-source-mapping:${created.UUID}`,
-    });
+    expect(body(created)).toStrictEqual(streamConfiguration(created.UUID!, streamArn, { StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 30 }));
     await fixture.settle(created.UUID!);
     const updated = await fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, BatchSize: 500, MaximumRecordAgeInSeconds: 3600 }));
     expect(body(updated)).toMatchObject({ BatchSize: 500, MaximumRecordAgeInSeconds: 3600, TumblingWindowInSeconds: 30, State: 'Updating' });

@@ -163,6 +163,7 @@ describe('event source mapping API errors (spec §1.3), as the SDK sees them', (
   });
 
   it('answers ResourceInUseException while a transition is under way, and ResourceNotFoundException for unknown UUIDs', async () => {
+    await fixture.holdTransitions();
     const created = await fixture.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: await fixture.createQueue() }));
     expect(created.State).toBe('Creating');
     expect(await failureOf(() => fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, BatchSize: 5 })))).toEqual({
@@ -193,19 +194,8 @@ describe('event source mapping API errors (spec §1.3), as the SDK sees them', (
     expect((await failureOf(() => fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, BatchSize: 0 })))).name).toBe('ValidationException');
     expect(await fixture.store.get(created.UUID!)).toEqual(before);
   });
-});
 
-describe('management requests the SDK cannot send: malformed, oversized, unknown or create-only members', () => {
-  const fixture = new MappingApiFixture(servers);
-
-  beforeAll(async () => {
-    await fixture.start();
-  });
-
-  afterAll(async () => {
-    await fixture.stop();
-  });
-
+  // Requests the SDK cannot send: malformed, oversized, unknown or create-only members.
   async function send(method: string, path: string, body: string): Promise<{ status: number; type: string | null; body: unknown }> {
     const response = await fetch(`${fixture.service.url}${path}`, { method, body, headers: { 'content-type': 'application/json' } });
     return { status: response.status, type: response.headers.get('x-amzn-ErrorType'), body: await response.json() };

@@ -52,6 +52,15 @@ export class MappingApiFixture {
     this.redis = createRedis(this.servers.redisUrl, createLogger('silent'));
     this.store = new RedisMappingStore(this.redis, new RedisKeys(this.keyPrefix));
     this.lambda = this.client();
+    await this.holdTransitions();
+  }
+
+  /**
+   * Announces the stand-in replica: from now on no transition ends before {@link settle} acknowledges it, whatever the
+   * service's own supervisor does, so a test sees Creating, Updating or Deleting for as long as it needs.
+   */
+  async holdTransitions(): Promise<void> {
+    await this.store.heartbeat(this.replicaId, REPLICA_TTL_MS);
   }
 
   /** A Lambda client for the service, signing with `credentials` (the emulators' test keys by default). */
@@ -71,7 +80,7 @@ export class MappingApiFixture {
    * then the record is read until its state settles (or it is gone, for Deleting).
    */
   async settle(uuid: string): Promise<StoredMapping | undefined> {
-    await this.store.heartbeat(this.replicaId, REPLICA_TTL_MS);
+    await this.holdTransitions();
     let settled: StoredMapping | undefined | 'gone';
     await waitFor(
       async () => {
