@@ -16,7 +16,7 @@ import { INVOKE_PATH, invokeRoute } from './api/invoke-route.js';
 import { MappingStatus } from './mappings/mapping-status.js';
 import type { Poller } from './mappings/poller.js';
 import type { EventSourceMapping } from './mappings/event-source-mapping.js';
-import { BullmqOnFailureDestinations } from './destinations/bullmq-on-failure-destinations.js';
+import { DestinationQueue } from './destinations/destination-queue.js';
 import { pollerFactories } from '../pollers/index.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
 
@@ -53,7 +53,7 @@ export class Service {
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
   private readonly functions: FunctionRegistry;
-  private readonly destinations: BullmqOnFailureDestinations;
+  private readonly destinations: DestinationQueue;
   private readonly server: HttpServer;
   private readonly mappings: RunningMapping[] = [];
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -73,7 +73,7 @@ export class Service {
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics));
     }
     this.functions = new FunctionRegistry(functions, config.region);
-    this.destinations = new BullmqOnFailureDestinations({
+    this.destinations = new DestinationQueue({
       redisUrl: config.redis.url,
       keys: this.keys,
       aws: this.aws,
