@@ -18,6 +18,9 @@ import type { Poller } from './mappings/poller.js';
 import type { EventSourceMapping } from './mappings/event-source-mapping.js';
 import { DestinationQueue } from './destinations/destination-queue.js';
 import { pollerFactories } from '../pollers/index.js';
+import { AsyncInvocations } from './async/async-invocations.js';
+import { RedisEventInvokeConfigStore } from './async/event-invoke-config-store.js';
+import { LocalInvocationSlots } from './async/invocation-slots.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
@@ -54,6 +57,7 @@ export class Service {
   private readonly keys: RedisKeys;
   private readonly functions: FunctionRegistry;
   private readonly destinations: DestinationQueue;
+  private readonly asyncInvocations: AsyncInvocations;
   private readonly server: HttpServer;
   private readonly mappings: RunningMapping[] = [];
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -80,6 +84,23 @@ export class Service {
       metrics: this.metrics,
       logger: logger.child({ component: 'destinations' }),
     });
+    // Asynchronous invocation: the event queue and its worker, its settings store, function destinations.
+    const eventInvokeConfigs = new RedisEventInvokeConfigStore(this.redis, this.keys);
+    this.asyncInvocations = new AsyncInvocations({
+      redisUrl: config.redis.url,
+      keys: this.keys,
+      functions: this.functions,
+      configs: eventInvokeConfigs,
+      destinations: this.destinations,
+      slots: new LocalInvocationSlots(),
+      metrics: this.metrics,
+      logger: logger.child({ component: 'async' }),
+      region: config.region,
+      timeScale: config.async.timeScale,
+      concurrency: config.async.concurrency,
+      drainTimeoutMs: config.shutdown.drainTimeoutSeconds * 1000,
+    });
+    this.destinations.setAsyncInvoker(this.asyncInvocations);
     this.server = new HttpServer(logger)
       .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }))
       .route('GET', '/readyz', async (_req, res) => {
@@ -91,7 +112,7 @@ export class Service {
         res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
         res.end(text);
       })
-      .route('POST', INVOKE_PATH, invokeRoute(this.functions));
+      .route('POST', INVOKE_PATH, invokeRoute(this.functions, this.asyncInvocations));
   }
 
   /**
@@ -102,6 +123,7 @@ export class Service {
     const port = await this.server.listen(portOverride ?? this.config.server.port, this.config.server.host);
     this.logger.info({ port, host: this.config.server.host, workerId: this.workerId }, 'api_listening');
     await this.destinations.start();
+    await this.asyncInvocations.start();
     for (const [index, mapping] of this.config.eventSourceMappings.entries()) {
       const status = new MappingStatus();
       if (!mapping.Enabled) {
@@ -130,6 +152,10 @@ export class Service {
     const errors = [
       ...(await Promise.all(pollers.map((poller) => runAll([() => poller.stop()])))).flat(),
       ...(await runAll([
+        async () => {
+          const drainMs = this.config.shutdown.drainTimeoutSeconds * 1000;
+          if (!(await settlesWithin(this.asyncInvocations.stop(), drainMs + CLOSE_STEP_TIMEOUT_MS))) this.logger.warn({}, 'async_worker_stop_timed_out');
+        },
         async () => {
           if (!(await settlesWithin(this.destinations.stop(), CLOSE_STEP_TIMEOUT_MS))) this.logger.warn({}, 'destination_worker_stop_timed_out');
         },

@@ -12,7 +12,8 @@ export type ApiErrorName =
   | 'RequestEntityTooLargeException'
   | 'TooManyRequestsException'
   | 'UnsupportedMediaTypeException'
-  | 'ServiceException';
+  | 'ServiceException'
+  | 'ValidationException';
 
 const STATUS: Record<ApiErrorName, number> = {
   InvalidParameterValueException: 400,
@@ -24,6 +25,7 @@ const STATUS: Record<ApiErrorName, number> = {
   TooManyRequestsException: 429,
   UnsupportedMediaTypeException: 415,
   ServiceException: 500,
+  ValidationException: 400,
 };
 
 /** Shapes whose text member is `Message` (capitalised); the others use `message`. */

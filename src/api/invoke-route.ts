@@ -6,6 +6,15 @@ import type { FunctionRegistry } from '../functions/function-registry.js';
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../batch/invoke-payload-limit.js';
 import type { InvokeOutcome } from '../functions/invoker.js';
 
+/** Queues asynchronous invocations (InvocationType Event). */
+export interface AsyncEventQueue {
+  /** Resolves with the request id once the event is durably queued. */
+  enqueue(functionName: string, payload: string): Promise<string>;
+}
+
+/** Lambda's payload limit of an Event invocation: 1 MB (spec §6.1). */
+export const MAX_ASYNC_PAYLOAD_BYTES = 1_048_576;
+
 /** `POST /2015-03-31/functions/{FunctionName}/invocations` — Lambda's Invoke, for the configured functions. */
 export const INVOKE_PATH = '/2015-03-31/functions/{FunctionName}/invocations';
 
@@ -14,10 +23,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const INVOCATION_TYPES = new Set(['RequestResponse', 'Event', 'DryRun']);
 
 /**
- * Lambda's Invoke API (spec §6.4): RequestResponse and DryRun. A function error is a 200 with
- * `X-Amz-Function-Error: Unhandled` and the error object; throttles are 429 TooManyRequestsException.
+ * Lambda's Invoke API (spec §6.4): RequestResponse, Event and DryRun. A function error is a 200 with
+ * `X-Amz-Function-Error: Unhandled` and the error object; throttles are 429 TooManyRequestsException. An Event
+ * invocation answers 202 with an empty body once the event is durably queued.
  */
-export function invokeRoute(functions: FunctionRegistry) {
+export function invokeRoute(functions: FunctionRegistry, asyncEvents: AsyncEventQueue) {
   return async (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string>>): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const fn = functions.resolve(params.FunctionName!, url.searchParams.get('Qualifier') ?? undefined);
@@ -27,9 +37,6 @@ export function invokeRoute(functions: FunctionRegistry) {
         'InvalidParameterValueException',
         `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
       );
-    }
-    if (invocationType === 'Event') {
-      throw new ApiError('InvalidParameterValueException', 'Asynchronous invocation (InvocationType Event) is not supported by this endpoint.');
     }
     const body = await readBody(
       request,
@@ -44,8 +51,20 @@ export function invokeRoute(functions: FunctionRegistry) {
     } catch (err) {
       throw new ApiError('InvalidRequestContentException', `Could not parse request body into json: ${(err as Error).message}`);
     }
+    if (invocationType === 'Event' && body.length > MAX_ASYNC_PAYLOAD_BYTES) {
+      throw new ApiError(
+        'RequestEntityTooLargeException',
+        `${body.length} byte payload is too large for the Event invocation type (limit ${MAX_ASYNC_PAYLOAD_BYTES} bytes)`,
+      );
+    }
     if (invocationType === 'DryRun') {
       response.writeHead(204, { 'x-amzn-RequestId': randomUUID() });
+      response.end();
+      return;
+    }
+    if (invocationType === 'Event') {
+      const requestId = await asyncEvents.enqueue(fn.name, payload);
+      response.writeHead(202, { 'x-amzn-RequestId': requestId, 'content-length': 0 });
       response.end();
       return;
     }
