@@ -21,6 +21,7 @@ import { pollerFactories } from '../pollers/index.js';
 import { AsyncInvocations } from './async/async-invocations.js';
 import { RedisEventInvokeConfigStore } from './async/event-invoke-config-store.js';
 import { LocalInvocationSlots } from './async/invocation-slots.js';
+import { eventInvokeConfigRoutes } from './api/event-invoke-config-routes.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
@@ -113,6 +114,9 @@ export class Service {
         res.end(text);
       })
       .route('POST', INVOKE_PATH, invokeRoute(this.functions, this.asyncInvocations));
+    for (const [method, path, handler] of eventInvokeConfigRoutes({ functions: this.functions, store: eventInvokeConfigs, region: config.region })) {
+      this.server.route(method, path, handler);
+    }
   }
 
   /**
