@@ -14,6 +14,11 @@ export interface AsyncEventQueue {
 
 /** Lambda's payload limit of an Event invocation: 1 MB (spec §6.1). */
 export const MAX_ASYNC_PAYLOAD_BYTES = 1_048_576;
+/** `X-Amz-Client-Context` limit: 3,583 bytes of base64 (spec §6.4). */
+export const MAX_CLIENT_CONTEXT_BYTES = 3_583;
+/** `X-Amz-Log-Result` carries the last 4 KB of the invocation's log (spec §6.4). */
+export const MAX_LOG_RESULT_BYTES = 4_096;
+const LOG_TYPES = new Set(['None', 'Tail']);
 
 /** `POST /2015-03-31/functions/{FunctionName}/invocations` — Lambda's Invoke, for the configured functions. */
 export const INVOKE_PATH = '/2015-03-31/functions/{FunctionName}/invocations';
@@ -38,6 +43,14 @@ export function invokeRoute(functions: FunctionRegistry, asyncEvents: AsyncEvent
         `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
       );
     }
+    const logType = headerOf(request, 'x-amz-log-type') ?? 'None';
+    if (!LOG_TYPES.has(logType)) {
+      throw new ApiError(
+        'InvalidParameterValueException',
+        `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [Tail, None]`,
+      );
+    }
+    const clientContext = clientContextOf(headerOf(request, 'x-amz-client-context'));
     const body = await readBody(
       request,
       MAX_INVOKE_PAYLOAD_BYTES,
@@ -68,7 +81,8 @@ export function invokeRoute(functions: FunctionRegistry, asyncEvents: AsyncEvent
       response.end();
       return;
     }
-    const outcome = await fn.invoke(payload);
+    // Tail applies to synchronous invocations only (spec §6.4).
+    const outcome = await fn.invoke(payload, { ...(logType === 'Tail' ? { logType: 'Tail' as const } : {}), ...(clientContext ? { clientContext } : {}) });
     sendOutcome(response, outcome);
   };
 }
@@ -78,6 +92,7 @@ function sendOutcome(response: ServerResponse, outcome: InvokeOutcome): void {
     'content-type': 'application/json',
     'x-amzn-RequestId': outcome.requestId,
     'X-Amz-Executed-Version': outcome.executedVersion,
+    ...(outcome.log !== undefined ? { 'X-Amz-Log-Result': logResultOf(outcome.log) } : {}),
   };
   switch (outcome.kind) {
     case 'success':
@@ -96,6 +111,39 @@ function sendOutcome(response: ServerResponse, outcome: InvokeOutcome): void {
       sendError(response, new ApiError('ServiceException', `The function could not be invoked: ${outcome.error.message}`));
       return;
   }
+}
+
+/** The last {@link MAX_LOG_RESULT_BYTES} of the log, base64, never starting inside a UTF-8 character. */
+export function logResultOf(log: string): string {
+  const bytes = Buffer.from(log, 'utf8');
+  let start = Math.max(0, bytes.length - MAX_LOG_RESULT_BYTES);
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  return bytes.subarray(start).toString('base64');
+}
+
+/**
+ * The decoded `X-Amz-Client-Context`: at most {@link MAX_CLIENT_CONTEXT_BYTES} of base64 encoding a JSON object.
+ * Module handlers see it as `context.clientContext`.
+ */
+function clientContextOf(header: string | undefined): Record<string, unknown> | undefined {
+  if (header === undefined || header === '') return undefined;
+  if (Buffer.byteLength(header) > MAX_CLIENT_CONTEXT_BYTES) {
+    throw new ApiError(
+      'InvalidParameterValueException',
+      `1 validation error detected: Value at 'clientContext' failed to satisfy constraint: Member must have length less than or equal to ${MAX_CLIENT_CONTEXT_BYTES}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header)) throw new Error('not base64');
+    parsed = JSON.parse(UTF8.decode(Buffer.from(header, 'base64')));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ApiError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
+  }
+  return parsed as Record<string, unknown>;
 }
 
 function headerOf(request: IncomingMessage, name: string): string | undefined {
