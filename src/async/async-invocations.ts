@@ -3,7 +3,7 @@ import { DurableJobQueue, PermanentJobError, type JobAttempt } from '../jobs/dur
 import type { DestinationQueue } from '../destinations/destination-queue.js';
 import type { QueuedDelivery } from '../destinations/destination-target.js';
 import { FunctionNotConfiguredError, type AsyncInvoker } from '../destinations/function-destination.js';
-import { isS3Destination } from '../destinations/destination-arn.js';
+import { isS3Destination, isSnsDestination } from '../destinations/destination-arn.js';
 import { s3AsyncObjectKey } from '../destinations/s3-object-key.js';
 import type { FunctionRegistry } from '../functions/function-registry.js';
 import { LOCAL_ACCOUNT_ID } from '../functions/function-definition.js';
@@ -17,7 +17,7 @@ import { newAsyncEvent, type AsyncEvent } from './async-event.js';
 import { decideAfterAttempt, expiredBeforeAttempt, type AsyncCondition, type AsyncTiming } from './async-retry-policy.js';
 import { asyncSettingsOf, type AsyncSettings } from './event-invoke-config.js';
 import type { EventInvokeConfigStore } from './event-invoke-config-store.js';
-import { buildInvocationRecord, deadLetterAttributes } from './invocation-record.js';
+import { MAX_SNS_RECORD_BYTES, buildInvocationRecord, deadLetterAttributes, recordTextWithin } from './invocation-record.js';
 import type { InvocationSlots } from './invocation-slots.js';
 
 /**
@@ -164,17 +164,19 @@ export class AsyncInvocations implements AsyncInvoker {
     if (!slot) {
       return { kind: 'throttled', reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', requestId: event.requestId, durationMs: 0, executedVersion: '$LATEST' };
     }
+    let onAbort: (() => void) | undefined;
     try {
       this.options.metrics.asyncEventAge.observe({ function: fn.name }, Math.max(0, Date.now() - event.queuedAt) / 1000);
       const invocation = fn.invoke(event.payload, { requestId: event.requestId });
       // A stop that ran out of drain time leaves the event for the next start (the queue moves it back).
       const aborted = new Promise<never>((_, reject) => {
-        if (signal.aborted) reject(new Error('stopped'));
-        signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+        onAbort = () => reject(new Error('stopped before the invocation ended'));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
       });
-      aborted.catch(() => undefined);
       return await Promise.race([invocation, aborted]);
     } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
       slot.release();
     }
   }
@@ -211,7 +213,8 @@ export class AsyncInvocations implements AsyncInvoker {
   private async deliverRecord(fn: LambdaFunction, event: AsyncEvent, condition: AsyncCondition, destinationArn: string): Promise<void> {
     const now = new Date();
     const deliveryId = randomUUID();
-    const record = JSON.stringify(buildInvocationRecord(event, condition, this.localArn(fn.name), now));
+    const built = buildInvocationRecord(event, condition, this.localArn(fn.name), now);
+    const record = isSnsDestination(destinationArn) ? recordTextWithin(built, MAX_SNS_RECORD_BYTES) : JSON.stringify(built);
     const delivery: QueuedDelivery = {
       kind: 'async-record',
       destinationArn,

@@ -37,6 +37,20 @@ export function buildInvocationRecord(event: AsyncEvent, condition: AsyncConditi
   };
 }
 
+/** SNS's message size limit, bytes: a larger invocation record loses its payload parts (AWS, spec §3.7). */
+export const MAX_SNS_RECORD_BYTES = 262_144;
+
+/**
+ * The record as JSON text within `maxBytes`: whole when it fits, else without `requestPayload` and
+ * `responsePayload`, as Lambda drops the payload parts of records too large for SNS.
+ */
+export function recordTextWithin(record: Record<string, unknown>, maxBytes: number): string {
+  const whole = JSON.stringify(record);
+  if (Buffer.byteLength(whole) <= maxBytes) return whole;
+  const { requestPayload: _request, responsePayload: _response, ...rest } = record;
+  return JSON.stringify(rest);
+}
+
 /** The dead-letter message attributes of a failed event: `RequestID`, `ErrorCode` (HTTP status), `ErrorMessage`. */
 export function deadLetterAttributes(event: AsyncEvent): Record<string, { type: 'String' | 'Number'; value: string }> {
   const last = event.lastResponse;

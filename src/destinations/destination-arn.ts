@@ -104,9 +104,18 @@ function regional(arn: string, region: string, accountId: string | undefined): {
 
 /** True for an S3 bucket ARN (whose deliveries are objects with a key); false for any other or malformed ARN. */
 export function isS3Destination(arn: string): boolean {
+  return serviceOf(arn) === 's3';
+}
+
+/** True for an SNS topic ARN; false for any other or malformed ARN. */
+export function isSnsDestination(arn: string): boolean {
+  return serviceOf(arn) === 'sns';
+}
+
+function serviceOf(arn: string): DestinationArn['service'] | undefined {
   try {
-    return parseDestinationArn(arn).service === 's3';
+    return parseDestinationArn(arn).service;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -126,23 +126,29 @@ export class Metrics {
       registers: [registry],
     });
 
-    const countDestinationQueue = () => this.destinationQueueCounter;
-    this.destinationQueueJobs = new Gauge({
-      name: 'esm_destination_queue_jobs',
-      help: 'Failure records in the on-failure delivery queue, by state (waiting, delayed, failed).',
-      labelNames: ['state'],
-      registers: [registry],
-      async collect() {
-        const counter = countDestinationQueue();
-        if (!counter) return;
-        try {
-          const counts = await counter();
-          for (const state of DESTINATION_QUEUE_STATES) this.set({ state }, counts[state]);
-        } catch {
-          // Keep the last values: a scrape must not fail because the queue could not be counted.
-        }
-      },
-    });
+    /** A gauge of a durable queue's jobs by state, counted at scrape time by the counter registered then. */
+    const queueJobsGauge = (name: string, help: string, counterOf: () => DestinationQueueCounter | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['state'],
+        registers: [registry],
+        async collect() {
+          const counter = counterOf();
+          if (!counter) return;
+          try {
+            const counts = await counter();
+            for (const state of DESTINATION_QUEUE_STATES) this.set({ state }, counts[state]);
+          } catch {
+            // Keep the last values: a scrape must not fail because the queue could not be counted.
+          }
+        },
+      });
+    this.destinationQueueJobs = queueJobsGauge(
+      'esm_destination_queue_jobs',
+      'Deliveries in the destination queue (failure records, invocation records, dead letters), by state (waiting, delayed, failed).',
+      () => this.destinationQueueCounter,
+    );
 
     this.functionInvocations = new Counter({
       name: 'esm_function_invocations_total',
@@ -189,23 +195,11 @@ export class Metrics {
       labelNames: ['function'],
       registers: [registry],
     });
-    const countAsyncQueue = () => this.asyncQueueCounter;
-    this.asyncQueueJobs = new Gauge({
-      name: 'esm_async_queue_jobs',
-      help: 'Asynchronous events in the event queue, by state (waiting, delayed = waiting out a retry, failed).',
-      labelNames: ['state'],
-      registers: [registry],
-      async collect() {
-        const counter = countAsyncQueue();
-        if (!counter) return;
-        try {
-          const counts = await counter();
-          for (const state of DESTINATION_QUEUE_STATES) this.set({ state }, counts[state]);
-        } catch {
-          // Keep the last values: a scrape must not fail because the queue could not be counted.
-        }
-      },
-    });
+    this.asyncQueueJobs = queueJobsGauge(
+      'esm_async_queue_jobs',
+      'Asynchronous events in the event queue, by state (waiting, delayed = waiting out a retry, failed).',
+      () => this.asyncQueueCounter,
+    );
   }
 
   /** Registers (or with `undefined` removes) what `esm_async_queue_jobs` counts at scrape time. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newAsyncEvent, type AsyncEvent } from '../../../src/async/async-event.js';
-import { buildInvocationRecord, deadLetterAttributes } from '../../../src/async/invocation-record.js';
+import { buildInvocationRecord, deadLetterAttributes, recordTextWithin } from '../../../src/async/invocation-record.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:my-function';
 const time = new Date('2019-11-14T18:16:05.568Z');
@@ -39,5 +39,13 @@ describe('invocation record', () => {
     expect(attributes.RequestID).toEqual({ type: 'String', value: 'req-9' });
     expect(attributes.ErrorCode).toEqual({ type: 'Number', value: '200' });
     expect(attributes.ErrorMessage!.value).toBe('é'.repeat(512));
+  });
+
+  it('drops the payload parts of a record too large for SNS', () => {
+    const event: AsyncEvent = { ...newAsyncEvent('f', 'r', JSON.stringify({ big: 'x'.repeat(300_000) }), 0), invokeCount: 1, lastResponse: { statusCode: 200, payload: '"ok"', executedVersion: '$LATEST' } };
+    const record = buildInvocationRecord(event, 'Success', ARN, time);
+    expect(recordTextWithin(record, 262_144)).toBe(JSON.stringify({ version: '1.0', timestamp: record.timestamp, requestContext: record.requestContext, responseContext: record.responseContext }));
+    const small = buildInvocationRecord({ ...event, payload: '{}' }, 'Success', ARN, time);
+    expect(recordTextWithin(small, 262_144)).toBe(JSON.stringify(small));
   });
 });
