@@ -1,7 +1,7 @@
 import { FleetSlots } from '../../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { BullmqOnFailureDestinations } from '../../src/destinations/bullmq-on-failure-destinations.js';
+import { DestinationQueue } from '../../src/destinations/destination-queue.js';
 import type { OnFailureDestinations } from '../../src/destinations/on-failure-destination.js';
 import type { Invoker } from '../../src/functions/invoker.js';
 import { LambdaFunction } from '../../src/functions/lambda-function.js';
@@ -43,7 +43,7 @@ export class StreamPollerFixture {
   readonly keys = new RedisKeys(uniqueName('t'));
   private readonly redisConnections: Redis[] = [];
   private readonly pollers: Poller[] = [];
-  private readonly deliveries: BullmqOnFailureDestinations[] = [];
+  private readonly deliveries: DestinationQueue[] = [];
 
   constructor(
     readonly servers: TestServers,
@@ -123,9 +123,9 @@ export class StreamPollerFixture {
    * Real on-failure delivery: BullMQ under this fixture's Redis prefix, delivering to fauxqs with a short backoff.
    * Stopped by {@link close} after the pollers.
    */
-  async startDestinations(): Promise<{ destinations: BullmqOnFailureDestinations; metrics: Metrics }> {
+  async startDestinations(): Promise<{ destinations: DestinationQueue; metrics: Metrics }> {
     const metrics = new Metrics({ collectProcessMetrics: false });
-    const destinations = new BullmqOnFailureDestinations({
+    const destinations = new DestinationQueue({
       redisUrl: this.servers.redisUrl,
       keys: this.keys,
       aws: this.aws,
