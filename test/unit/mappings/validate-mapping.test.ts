@@ -91,11 +91,11 @@ describe('validateMapping: defaults', () => {
         BatchSize: 500,
         MaximumBatchingWindowInSeconds: 5,
         StartingPosition: 'TRIM_HORIZON',
-        ParallelizationFactor: 10,
+        ParallelizationFactor: 1,
         MaximumRetryAttempts: 3,
         MaximumRecordAgeInSeconds: 3600,
         BisectBatchOnFunctionError: true,
-        TumblingWindowInSeconds: 60,
+        TumblingWindowInSeconds: 0,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
       }),
@@ -106,11 +106,11 @@ describe('validateMapping: defaults', () => {
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
       StartingPosition: 'TRIM_HORIZON',
-      ParallelizationFactor: 10,
+      ParallelizationFactor: 1,
       MaximumRetryAttempts: 3,
       MaximumRecordAgeInSeconds: 3600,
       BisectBatchOnFunctionError: true,
-      TumblingWindowInSeconds: 60,
+      TumblingWindowInSeconds: 0,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
     });
@@ -337,12 +337,10 @@ describe('validateMapping: stream retry and window parameters', () => {
   it.each(
     STREAMS.flatMap((label) => [
       [label, 'ParallelizationFactor', 1],
-      [label, 'ParallelizationFactor', 10],
       [label, 'MaximumRetryAttempts', -1],
       [label, 'MaximumRetryAttempts', 0],
       [label, 'MaximumRetryAttempts', 10_000],
       [label, 'TumblingWindowInSeconds', 0],
-      [label, 'TumblingWindowInSeconds', 900],
       [label, 'MaximumRecordAgeInSeconds', -1],
       [label, 'MaximumRecordAgeInSeconds', 60],
       [label, 'MaximumRecordAgeInSeconds', 604_800],
@@ -351,6 +349,17 @@ describe('validateMapping: stream retry and window parameters', () => {
     const result = validate(mapping(label, { [field]: value }));
     expect(result.issues).toEqual([]);
     expect(result.mapping).toMatchObject({ [field]: value });
+  });
+
+  it.each(
+    STREAMS.flatMap((label) => [
+      [label, 'ParallelizationFactor', 2, '2 is not supported yet: esm-poller runs one batch per shard at a time (use 1)'],
+      [label, 'ParallelizationFactor', 10, '10 is not supported yet: esm-poller runs one batch per shard at a time (use 1)'],
+      [label, 'TumblingWindowInSeconds', 1, '1 is not supported yet: esm-poller has no tumbling windows (use 0)'],
+      [label, 'TumblingWindowInSeconds', 900, '900 is not supported yet: esm-poller has no tumbling windows (use 0)'],
+    ]) as [Label, string, number, string][],
+  )('%s: %s %d, valid on AWS, is refused until it works', (label, field, value, message) => {
+    expectOnly(mapping(label, { [field]: value }), field, message);
   });
 
   it.each(STREAMS.flatMap((label) => [-2, 0, 59, 604_801].map((age) => [label, age])) as [Label, number][])(
