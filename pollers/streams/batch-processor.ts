@@ -13,6 +13,9 @@ import { eventPayload, failureDeliveryOf, type LastInvocation } from './failure-
 import { bisect, decideRetry, expiredPrefixLength, type FailureKind, type RetrySettings } from './retry-policy.js';
 import type { StreamRecord } from './stream-event-builder.js';
 
+/** Sequence numbers of records just settled, in shard order: succeeded, or discarded with their failure record queued. */
+export type Settled = readonly string[];
+
 /** How processing a batch ended. */
 export type BatchProcessResult =
   /** Every record was settled (succeeded or discarded). */
@@ -37,8 +40,6 @@ export interface BatchProcessorOptions {
   readonly halt: AbortSignal;
   /** Aborts waiting for an invocation in flight (the drain deadline passed). */
   readonly drain: AbortSignal;
-  /** Called with records, in shard order, once they are settled; may throw LeaseLostError. */
-  readonly settle: (sequenceNumbers: readonly string[]) => Promise<void>;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -65,7 +66,11 @@ type Attempt =
  * Invokes the function with one stream batch until every record is settled, exactly as Lambda does for Kinesis
  * and DynamoDB Streams (spec §3.4, §3.6, §3.7): retries with backoff, bisection, partial batch responses,
  * MaximumRecordAgeInSeconds checked before every invocation, and on-failure records queued durably before the
- * records count as settled. Records are settled strictly in order; the shard is blocked meanwhile.
+ * records count as settled.
+ *
+ * Progress is a value: `process()` yields each group of records as it settles them, strictly in order, and goes on
+ * only once the caller has taken it (the caller checkpoints it); it returns how the batch ended. The processor
+ * never writes a checkpoint itself.
  */
 export class BatchProcessor {
   private readonly now: () => number;
@@ -76,7 +81,7 @@ export class BatchProcessor {
     this.random = options.random ?? Math.random;
   }
 
-  async process(records: readonly StreamRecord[]): Promise<BatchProcessResult> {
+  async *process(records: readonly StreamRecord[]): AsyncGenerator<Settled, BatchProcessResult, void> {
     const { settings } = this.options;
     const queue: Slice[] = [{ records, retries: 0, uncounted: 0, invokes: 0 }];
     while (queue.length > 0) {
@@ -91,6 +96,7 @@ export class BatchProcessor {
       if (expired > 0) {
         const gone = slice.records.slice(0, expired);
         if (!(await this.discard(gone, 'RecordAgeExceeded', slice))) return 'interrupted';
+        yield sequenceNumbersOf(gone);
         slice.records = slice.records.slice(expired);
         if (slice.records.length === 0) {
           queue.shift();
@@ -103,13 +109,14 @@ export class BatchProcessor {
       const attempt = await this.invoke(slice);
       if (!attempt) return 'interrupted';
       if (attempt.kind === 'success') {
-        await this.options.settle(slice.records.map((record) => record.sequenceNumber));
         queue.shift();
+        yield sequenceNumbersOf(slice.records);
         continue;
       }
       if (attempt.kind === 'partial' && attempt.failedFrom > 0) {
-        await this.options.settle(slice.records.slice(0, attempt.failedFrom).map((record) => record.sequenceNumber));
+        const done = slice.records.slice(0, attempt.failedFrom);
         slice.records = slice.records.slice(attempt.failedFrom);
+        yield sequenceNumbersOf(done);
       }
 
       const decision = decideRetry(
@@ -129,6 +136,7 @@ export class BatchProcessor {
       if (decision.action === 'discard') {
         if (!(await this.discard(slice.records, decision.condition, slice))) return 'interrupted';
         queue.shift();
+        yield sequenceNumbersOf(slice.records);
         continue;
       }
       if (decision.counted) {
@@ -214,8 +222,8 @@ export class BatchProcessor {
 
   /**
    * Gives records up: queues their failure record for the on-failure destination (retrying until it is durably
-   * stored) or, without a destination, drops them; then settles them.
-   * @returns false when halted before the failure record was stored (nothing settled)
+   * stored) or, without a destination, drops them. The caller then yields them as settled.
+   * @returns false when halted before the failure record was stored (nothing may be settled)
    */
   private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice): Promise<boolean> {
     const { mapping, metrics, labels, logger, shardId } = this.options;
@@ -252,9 +260,12 @@ export class BatchProcessor {
       }
       logger.warn({ ...range, condition, destinationArn }, 'failure_record_queued');
     }
-    await this.options.settle(records.map((record) => record.sequenceNumber));
     return true;
   }
+}
+
+function sequenceNumbersOf(records: readonly StreamRecord[]): Settled {
+  return records.map((record) => record.sequenceNumber);
 }
 
 /** The promise's value, or undefined as soon as `signal` aborts. */

@@ -6,7 +6,7 @@ import type { EventSourceMapping } from '../../../../src/mappings/event-source-m
 import { MappingStatus } from '../../../../src/mappings/mapping-status.js';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { Metrics } from '../../../../src/observability/metrics.js';
-import { BatchProcessor } from '../../../../pollers/streams/batch-processor.js';
+import { BatchProcessor, type BatchProcessResult } from '../../../../pollers/streams/batch-processor.js';
 import { retrySettingsOf } from '../../../../pollers/streams/retry-policy.js';
 import type { StreamRecord } from '../../../../pollers/streams/stream-event-builder.js';
 
@@ -49,7 +49,7 @@ const mapping = {
   DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
 } as unknown as EventSourceMapping;
 
-function processorOf(invoker: Invoker, destinations: OnFailureDestinations, halt: AbortSignal, settled: string[][]): BatchProcessor {
+function processorOf(invoker: Invoker, destinations: OnFailureDestinations, halt: AbortSignal): BatchProcessor {
   const metrics = new Metrics({ collectProcessMetrics: false });
   const fn = new LambdaFunction(
     { name: 'fn', target: { type: 'url', url: 'http://127.0.0.1:9/' }, timeoutSeconds: 3, memorySizeMb: 128 },
@@ -72,9 +72,17 @@ function processorOf(invoker: Invoker, destinations: OnFailureDestinations, halt
     shardId: 'shardId-000000000000',
     halt,
     drain: new AbortController().signal,
-    settle: async (sequenceNumbers) => void settled.push([...sequenceNumbers]),
     now: () => NOW_MS,
   });
+}
+
+/** Runs a batch to its end, collecting every group of records it settles, in order. */
+async function processAll(processor: BatchProcessor, records: readonly StreamRecord[], settled: string[][]): Promise<BatchProcessResult> {
+  const run = processor.process(records);
+  for (let step = await run.next(); ; step = await run.next()) {
+    if (step.done) return step.value;
+    settled.push([...step.value]);
+  }
 }
 
 describe('BatchProcessor', () => {
@@ -82,9 +90,9 @@ describe('BatchProcessor', () => {
     const invoker = new CountingInvoker();
     const settled: string[][] = [];
     const destinations = new HookedDestinations(() => expect(settled).toEqual([]));
-    const processor = processorOf(invoker, destinations, new AbortController().signal, settled);
+    const processor = processorOf(invoker, destinations, new AbortController().signal);
 
-    const result = await processor.process([record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)]);
+    const result = await processAll(processor, [record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)], settled);
 
     expect(result).toBe('completed');
     expect(destinations.deliveries.map((delivery) => delivery.eventCount)).toEqual([1]);
@@ -97,9 +105,9 @@ describe('BatchProcessor', () => {
     const settled: string[][] = [];
     const halt = new AbortController();
     const destinations = new HookedDestinations(() => halt.abort());
-    const processor = processorOf(invoker, destinations, halt.signal, settled);
+    const processor = processorOf(invoker, destinations, halt.signal);
 
-    const result = await processor.process([record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)]);
+    const result = await processAll(processor, [record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)], settled);
 
     expect(result).toBe('interrupted');
     expect(settled).toEqual([['1']]);
