@@ -11,11 +11,14 @@ export interface BatchLimits {
 /**
  * Records of one lane waiting to be sent, cut into batches of at most BatchSize records and 6 MB of event payload
  * (spec §3.1). Records the filters removed never come here: they are settled as they are read. A single record
- * above the payload cap is cut alone (the processor then fails it as a function error would).
+ * above the payload cap is cut alone (the processor then fails it as a function error would), and so is a record
+ * that could not be built into an event.
  */
 export class BatchAssembler {
   private readonly buffer: StreamRecord[] = [];
   private bytes = RECORDS_ENVELOPE_BYTES;
+  /** Buffered records that could not be built (each is cut alone). */
+  private unbuilt = 0;
   private readonly maxPayloadBytes: number;
 
   constructor(private readonly limits: BatchLimits) {
@@ -26,6 +29,7 @@ export class BatchAssembler {
     for (const record of records) {
       this.buffer.push(record);
       this.bytes += recordPayloadBytes(record.json);
+      if (record.buildError !== undefined) this.unbuilt += 1;
     }
   }
 
@@ -34,9 +38,9 @@ export class BatchAssembler {
     return this.buffer.length === 0;
   }
 
-  /** A whole batch is buffered: BatchSize records or the payload cap reached. */
+  /** A whole batch is buffered: BatchSize records, the payload cap, or a record that could not be built. */
   get isFull(): boolean {
-    return this.buffer.length >= this.limits.batchSize || this.bytes >= this.maxPayloadBytes;
+    return this.buffer.length >= this.limits.batchSize || this.bytes >= this.maxPayloadBytes || this.unbuilt > 0;
   }
 
   /** Cuts the next batch from the front of the buffer (undefined when empty). */
@@ -46,10 +50,15 @@ export class BatchAssembler {
     let taken = 0;
     for (const record of this.buffer) {
       const size = recordPayloadBytes(record.json);
-      const fits = taken < this.limits.batchSize && (taken === 0 || bytes + size <= this.maxPayloadBytes);
+      const alone = record.buildError !== undefined;
+      const fits = taken === 0 || (!alone && taken < this.limits.batchSize && bytes + size <= this.maxPayloadBytes);
       if (!fits) break;
       bytes += size;
       taken += 1;
+      if (alone) {
+        this.unbuilt -= 1;
+        break;
+      }
     }
     this.bytes -= bytes - RECORDS_ENVELOPE_BYTES;
     return this.buffer.splice(0, taken);

@@ -5,7 +5,8 @@ import type { BatchInfoKey, StreamFailureCondition } from '../../src/destination
 import { isFunctionError, type InvokeOutcome } from '../../src/functions/invoker.js';
 import type { LambdaFunction } from '../../src/functions/lambda-function.js';
 import { reportsBatchItemFailures, type EventSourceMapping, type SourceKind } from '../../src/mappings/event-source-mapping.js';
-import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, type MappingStatus } from '../../src/mappings/mapping-status.js';
+import { PROBLEM_EVENT_BUILD_FAILED, PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, type MappingStatus } from '../../src/mappings/mapping-status.js';
+import { MAX_INVOKE_PAYLOAD_BYTES } from '../../src/batch/invoke-payload-limit.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
@@ -42,6 +43,8 @@ export interface BatchProcessorOptions {
   readonly drain: AbortSignal;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Largest event sent to the function, bytes. @defaultValue {@link MAX_INVOKE_PAYLOAD_BYTES} (6 MB) */
+  readonly maxPayloadBytes?: number;
 }
 
 /** Records still to process and their history. */
@@ -84,6 +87,13 @@ export class BatchProcessor {
   async *process(records: readonly StreamRecord[]): AsyncGenerator<Settled, BatchProcessResult, void> {
     const { settings } = this.options;
     const queue: Slice[] = [{ records, retries: 0, uncounted: 0, invokes: 0 }];
+    if (records.length === 1 && records[0]!.buildError !== undefined) {
+      // Nothing can be sent: given up at once (the assembler cuts such a record alone), the shard moves on.
+      this.options.status.record(PROBLEM_EVENT_BUILD_FAILED);
+      if (!(await this.discard(records, 'RetryAttemptsExhausted', queue[0]!))) return 'interrupted';
+      yield sequenceNumbersOf(records);
+      return 'completed';
+    }
     while (queue.length > 0) {
       if (this.options.halt.aborted) return 'interrupted';
       const slice = queue[0]!;
@@ -158,11 +168,13 @@ export class BatchProcessor {
     const { fn, metrics, labels } = this.options;
     const records = slice.records;
     const last = records[records.length - 1]!;
+    const payload = eventPayload(records);
+    if (Buffer.byteLength(payload) > (this.options.maxPayloadBytes ?? MAX_INVOKE_PAYLOAD_BYTES)) return this.oversized(slice, payload);
     metrics.invokedEvents.inc(labels, records.length);
     metrics.batchSize.observe(labels, records.length);
     metrics.iteratorAge.set({ ...labels, shard: this.options.shardId }, Math.max(0, this.now() - last.arrivalEpochMs) / 1000);
     metrics.concurrentInvocations.inc(labels);
-    const running = fn.invoke(eventPayload(records), { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
+    const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
     const outcome = await raceAbort(running, this.options.drain);
     if (!outcome) {
       running.catch(() => undefined);
@@ -200,6 +212,32 @@ export class BatchProcessor {
       'batch_invoked',
     );
     return attempt;
+  }
+
+  /**
+   * An event above Lambda's 6 MB invoke limit (a single record too large): the function cannot be called with it, so
+   * the attempt is a function error — counted toward MaximumRetryAttempts, bisected, and in the end given to the
+   * on-failure destination — instead of an invoke error retried uncounted until the record leaves the stream.
+   */
+  private oversized(slice: Slice, payload: string): Attempt {
+    const { metrics, labels, logger, shardId } = this.options;
+    const requestId = randomUUID();
+    slice.invokes += 1;
+    slice.last = { requestId, executedVersion: '$LATEST', functionError: 'Unhandled' };
+    metrics.failedInvokeEvents.inc(labels, slice.records.length);
+    this.options.status.record(PROBLEM_FUNCTION_CALL_FAILED);
+    logger.warn(
+      {
+        shardId,
+        records: slice.records.length,
+        firstSequenceNumber: slice.records[0]!.sequenceNumber,
+        payloadBytes: Buffer.byteLength(payload),
+        requestId,
+        errorType: PAYLOAD_TOO_LARGE_ERROR_TYPE,
+      },
+      'event_payload_too_large',
+    );
+    return { kind: 'function_error' };
   }
 
   /** What an outcome means for the slice (partial responses only count with ReportBatchItemFailures). */
@@ -267,6 +305,9 @@ export class BatchProcessor {
 function sequenceNumbersOf(records: readonly StreamRecord[]): Settled {
   return records.map((record) => record.sequenceNumber);
 }
+
+/** Lambda's error for a request above the invoke payload limit (RequestEntityTooLargeException, HTTP 413). */
+const PAYLOAD_TOO_LARGE_ERROR_TYPE = 'RequestEntityTooLargeException';
 
 /** The promise's value, or undefined as soon as `signal` aborts. */
 async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {

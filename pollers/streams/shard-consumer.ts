@@ -95,6 +95,8 @@ export class ShardConsumer<R> {
   private checkpointer: ShardCheckpointer | undefined;
   private start: IteratorPosition = { type: 'TRIM_HORIZON' };
   private skipArrivedBeforeMs: number | undefined;
+  /** A fresh LATEST start pinned at a moment: where reading resumes if its iterator is lost before the first read. */
+  private latestResumesAt: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number } | undefined;
   private readonly logger: Logger;
   private readonly shardId: string;
 
@@ -175,10 +177,14 @@ export class ShardConsumer<R> {
       // failure) before anything was checkpointed reads on from the pin instead of from a new LATEST.
       const nowMs = Date.now(); // the pin is a wall-clock instant, as the stream poller's pins are
       const pinnedStartMs = await this.options.checkpoints.pinStart(this.shardId, nowMs);
-      if (pinnedStartMs !== undefined && pinnedStartMs !== nowMs) {
+      if (pinnedStartMs !== undefined) {
         const pinned = { shardEnded: false, pinnedStartMs };
-        position = startPosition(mapping, pinned, parentProcessed, supportsAtTimestamp);
-        this.skipArrivedBeforeMs = arrivalFloorMs(pinned, supportsAtTimestamp);
+        const fromPin = startPosition(mapping, pinned, parentProcessed, supportsAtTimestamp);
+        const floorMs = arrivalFloorMs(pinned, supportsAtTimestamp);
+        if (pinnedStartMs !== nowMs) {
+          position = fromPin;
+          this.skipArrivedBeforeMs = floorMs;
+        } else this.latestResumesAt = { start: fromPin, ...(floorMs !== undefined ? { skipArrivedBeforeMs: floorMs } : {}) };
       }
     }
     this.start = position;
@@ -206,6 +212,7 @@ export class ShardConsumer<R> {
       shardId: this.shardId,
       start: this.start,
       ...(this.skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs: this.skipArrivedBeforeMs } : {}),
+      ...(this.latestResumesAt ? { latestResumesAt: this.latestResumesAt } : {}),
       limit: source.reader.maxRecordsPerRead,
       metrics,
       labels,
@@ -251,7 +258,10 @@ export class ShardConsumer<R> {
         nextReadAt = read.caughtUp ? t + this.options.idlePollIntervalMs : 0;
         if (read.records.length === 0) continue;
         checkpointer.track(read.records.map((record) => record.sequenceNumber));
-        const kept = filter.isEmpty ? read.records : read.records.filter((record) => this.passesFilter(filter, record.event, record.sequenceNumber));
+        // A record that could not be built is never filtered out: it is given up where its failure is recorded.
+        const kept = filter.isEmpty
+          ? read.records
+          : read.records.filter((record) => record.buildError !== undefined || this.passesFilter(filter, record.event, record.sequenceNumber));
         lanes[0]!.push(kept);
         if (kept.length < read.records.length) {
           // Filtered-out records are settled as they are read: nothing of them is held in memory.

@@ -30,4 +30,14 @@ describe('BatchAssembler', () => {
     expect(sequences(assembler.take()!)).toEqual(['4']);
     expect(sequences(assembler.take()!)).toEqual(['5']);
   });
+
+  it('cuts a record that could not be built alone, without waiting for the batch to fill', () => {
+    const assembler = new BatchAssembler({ batchSize: 10 });
+    assembler.push([record('1'), { ...record('2'), buildError: new TypeError('x') }, record('3')]);
+    expect(assembler.isFull).toBe(true);
+    expect(sequences(assembler.take()!)).toEqual(['1']);
+    expect(sequences(assembler.take()!)).toEqual(['2']);
+    expect(assembler.isFull).toBe(false);
+    expect(sequences(assembler.take()!)).toEqual(['3']);
+  });
 });
