@@ -31,6 +31,7 @@ import { sleep } from '../../src/runtime/backoff.js';
 import { BatchProcessor } from './batch-processor.js';
 import { retrySettingsOf } from './retry-policy.js';
 import { ShardFetcher, type FetchResult } from './shard-fetcher.js';
+import { laneOf } from './lane-router.js';
 import { ShardLane, type LaneStep } from './shard-lane.js';
 import type { IteratorPosition, ShardInfo } from './shard-reader.js';
 import { arrivalFloorMs, startPosition } from './start-position.js';
@@ -218,7 +219,11 @@ export class ShardConsumer<R> {
       labels,
       logger: this.logger,
     });
-    const lanes = [new ShardLane(0, { processor: this.processorOf(), batchSize: mapping.BatchSize, windowMs: mapping.MaximumBatchingWindowInSeconds * 1000, now })];
+    // ParallelizationFactor lanes, each with its own processor (retries, bisect, record age act per lane).
+    const lanes = Array.from(
+      { length: mapping.ParallelizationFactor ?? 1 },
+      (_, index) => new ShardLane(index, { processor: this.processorOf(), batchSize: mapping.BatchSize, windowMs: mapping.MaximumBatchingWindowInSeconds * 1000, now }),
+    );
     const halted = new Promise<'halted'>((resolve) => halt.addEventListener('abort', () => resolve('halted'), { once: true }));
     let reading: Promise<FetchResult | undefined> | undefined;
     let nextReadAt = 0;
@@ -262,7 +267,8 @@ export class ShardConsumer<R> {
         const kept = filter.isEmpty
           ? read.records
           : read.records.filter((record) => record.buildError !== undefined || this.passesFilter(filter, record.event, record.sequenceNumber));
-        lanes[0]!.push(kept);
+        if (lanes.length === 1) lanes[0]!.push(kept);
+        else for (const record of kept) lanes[laneOf(record.partitionKey, lanes.length)]!.push([record]);
         if (kept.length < read.records.length) {
           // Filtered-out records are settled as they are read: nothing of them is held in memory.
           const keptSet = new Set(kept);

@@ -202,9 +202,6 @@ function readStreamFields(ctx: Context, raw: Fields, source: SourceArn | undefin
     readInteger(ctx, field, raw[field], min, max, fallback);
   const starting = readStartingPosition(ctx, raw, source, now);
   const ParallelizationFactor = integer('ParallelizationFactor', MIN_PARALLELIZATION_FACTOR, MAX_PARALLELIZATION_FACTOR, DEFAULT_PARALLELIZATION_FACTOR);
-  if (ParallelizationFactor !== undefined && ParallelizationFactor > DEFAULT_PARALLELIZATION_FACTOR) {
-    report(ctx, 'ParallelizationFactor', `${ParallelizationFactor} is not supported yet: esm-poller runs one batch per shard at a time (use 1)`);
-  }
   const TumblingWindowInSeconds = integer('TumblingWindowInSeconds', MIN_TUMBLING_WINDOW_SECONDS, MAX_TUMBLING_WINDOW_SECONDS, DEFAULT_TUMBLING_WINDOW_SECONDS);
   if (TumblingWindowInSeconds !== undefined && TumblingWindowInSeconds > DEFAULT_TUMBLING_WINDOW_SECONDS) {
     report(ctx, 'TumblingWindowInSeconds', `${TumblingWindowInSeconds} is not supported yet: esm-poller has no tumbling windows (use 0)`);

@@ -91,7 +91,7 @@ describe('validateMapping: defaults', () => {
         BatchSize: 500,
         MaximumBatchingWindowInSeconds: 5,
         StartingPosition: 'TRIM_HORIZON',
-        ParallelizationFactor: 1,
+        ParallelizationFactor: 10,
         MaximumRetryAttempts: 3,
         MaximumRecordAgeInSeconds: 3600,
         BisectBatchOnFunctionError: true,
@@ -106,7 +106,7 @@ describe('validateMapping: defaults', () => {
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
       StartingPosition: 'TRIM_HORIZON',
-      ParallelizationFactor: 1,
+      ParallelizationFactor: 10,
       MaximumRetryAttempts: 3,
       MaximumRecordAgeInSeconds: 3600,
       BisectBatchOnFunctionError: true,
@@ -337,6 +337,7 @@ describe('validateMapping: stream retry and window parameters', () => {
   it.each(
     STREAMS.flatMap((label) => [
       [label, 'ParallelizationFactor', 1],
+      [label, 'ParallelizationFactor', 10],
       [label, 'MaximumRetryAttempts', -1],
       [label, 'MaximumRetryAttempts', 0],
       [label, 'MaximumRetryAttempts', 10_000],
@@ -353,8 +354,6 @@ describe('validateMapping: stream retry and window parameters', () => {
 
   it.each(
     STREAMS.flatMap((label) => [
-      [label, 'ParallelizationFactor', 2, '2 is not supported yet: esm-poller runs one batch per shard at a time (use 1)'],
-      [label, 'ParallelizationFactor', 10, '10 is not supported yet: esm-poller runs one batch per shard at a time (use 1)'],
       [label, 'TumblingWindowInSeconds', 1, '1 is not supported yet: esm-poller has no tumbling windows (use 0)'],
       [label, 'TumblingWindowInSeconds', 900, '900 is not supported yet: esm-poller has no tumbling windows (use 0)'],
     ]) as [Label, string, number, string][],
