@@ -6,6 +6,8 @@
 export const NO_RECORDS_PROCESSED = 'No records processed';
 export const PROCESSING_OK = 'OK';
 export const PROBLEM_FUNCTION_CALL_FAILED = 'PROBLEM: Function call failed';
+/** A stream record could not be turned into an event (it was given up as an exhausted record). */
+export const PROBLEM_EVENT_BUILD_FAILED = 'PROBLEM: Record could not be converted to an event';
 
 /** A source refused the mapping or could not be read: `PROBLEM: <what>`. */
 export function sourceProblem(message: string): string {

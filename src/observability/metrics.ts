@@ -41,6 +41,7 @@ export class Metrics {
   readonly destinationDeliveryFailures: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly retries: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly pollingErrors: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly eventBuildFailures: Counter<(typeof MAPPING_LABELS)[number]>;
 
   readonly invocationDuration: Histogram<(typeof MAPPING_LABELS)[number] | 'outcome'>;
   readonly batchSize: Histogram<(typeof MAPPING_LABELS)[number]>;
@@ -99,6 +100,10 @@ export class Metrics {
     );
     this.retries = counter('esm_retries_total', 'Batches invoked again after a failed attempt.');
     this.pollingErrors = counter('esm_polling_errors_total', 'Errors while reading from the event source.');
+    this.eventBuildFailures = counter(
+      'esm_event_build_failures_total',
+      'Stream records that could not be turned into an event; each is given up as an exhausted record.',
+    );
 
     this.invocationDuration = new Histogram({
       name: 'esm_invocation_duration_seconds',
