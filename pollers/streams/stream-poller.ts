@@ -1,3 +1,4 @@
+import { readProblem } from '../../src/mappings/mapping-status.js';
 import { InvalidParameterValueException } from '../../src/errors/api-error.js';
 import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
@@ -147,6 +148,7 @@ export class StreamPoller<R> implements Poller {
           job.failures += 1;
           const delayMs = Math.min(job.intervalMs, exponentialDelayMs(ERROR_BACKOFF, job.failures));
           this.context.metrics.pollingErrors.inc(this.labels);
+          this.context.status.record(readProblem(err));
           this.logger.warn({ err, job: job.name, failures: job.failures, delayMs }, 'stream_poller_job_failed');
           job.next = performance.now() + delayMs;
         }
