@@ -1,3 +1,5 @@
+import { RedisCheckpointStore } from '../src/checkpoints/redis-checkpoint-store.js';
+import { RedisLeaseStore } from '../src/leases/redis-lease-store.js';
 import { FleetSlots } from '../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -132,18 +134,19 @@ async function measurePoller(options: {
   const fn = new LambdaFunction(definition, `arn:aws:lambda:${servers.region}:${ACCOUNT}:function:bench-noop`, new ModuleInvoker(definition, { logger, region: servers.region }), metrics);
   const { mapping } = validateMapping({ FunctionName: definition.name, EventSourceArn: queue.arn, ...options.mapping }, { path: 'bench', functionNames: new Set([definition.name]) });
   if (!mapping) throw new Error('invalid bench mapping');
+  const keys = new RedisKeys(`bench-${randomUUID().slice(0, 8)}`);
   const context: PollerContext = {
     mapping,
     fn,
     aws,
-    redis,
-    keys: new RedisKeys(`bench-${randomUUID().slice(0, 8)}`),
+    keys,
+    checkpoints: new RedisCheckpointStore(redis, keys, mapping.UUID),
+    leases: new RedisLeaseStore(redis, keys, mapping.UUID),
     metrics,
     logger,
     status: new MappingStatus(),
     workerId: 'bench',
     drainTimeoutMs: 10_000,
-    redisUrl: servers.redisUrl,
     destinations: { start: async () => undefined, stop: async () => undefined, enqueue: () => Promise.reject(new Error('unused')) },
     fleetSize: () => 1,
     slots: new FleetSlots(redis, 'bench', logger),

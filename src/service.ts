@@ -21,6 +21,8 @@ import type { MappingStore } from './mappings/mapping-store.js';
 import { MappingSupervisor } from './mappings/mapping-supervisor.js';
 import { declareConfiguredMappings } from './mappings/declare-mappings.js';
 import { deleteKeysMatching } from './redis/delete-keys.js';
+import { RedisCheckpointStore } from './checkpoints/redis-checkpoint-store.js';
+import { RedisLeaseStore } from './leases/redis-lease-store.js';
 import { FleetSlots } from './concurrency/fleet-slots.js';
 import { registerEventSourceMappingRoutes } from './api/event-source-mapping-routes.js';
 import { registerTagRoutes } from './api/tag-routes.js';
@@ -210,14 +212,14 @@ export class Service {
       mapping,
       fn,
       aws: this.aws,
-      redis: this.redis,
       keys: this.keys,
+      checkpoints: new RedisCheckpointStore(this.redis, this.keys, mapping.UUID),
+      leases: new RedisLeaseStore(this.redis, this.keys, mapping.UUID),
       metrics: this.metrics,
       logger: this.logger.child({ esmUuid: mapping.UUID, function: mapping.FunctionName, source: mapping.sourceKind }),
       status,
       workerId: this.workerId,
       drainTimeoutMs: this.config.shutdown.drainTimeoutSeconds * 1000,
-      redisUrl: this.config.redis.url,
       destinations: this.destinations,
       slots: this.slots,
       fleetSize: () => this.supervisor.fleetSize,

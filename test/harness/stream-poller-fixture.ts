@@ -1,3 +1,6 @@
+import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
+import { RedisCheckpointStore } from '../../src/checkpoints/redis-checkpoint-store.js';
+import { RedisLeaseStore } from '../../src/leases/redis-lease-store.js';
 import { FleetSlots } from '../../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
@@ -32,6 +35,8 @@ export interface StreamPollerOptionsUnderTest {
   readonly drainTimeoutMs?: number;
   readonly keys?: RedisKeys;
   readonly idlePollIntervalMs?: number;
+  /** Replaces the Redis checkpoint store (to inject faults). */
+  readonly checkpoints?: CheckpointStore;
 }
 
 /**
@@ -101,14 +106,14 @@ export class StreamPollerFixture {
       mapping,
       fn,
       aws: this.aws,
-      redis,
       keys: options.keys ?? this.keys,
+      checkpoints: options.checkpoints ?? new RedisCheckpointStore(redis, options.keys ?? this.keys, mapping.UUID),
+      leases: new RedisLeaseStore(redis, options.keys ?? this.keys, mapping.UUID),
       metrics,
       logger: logger.child({ esmUuid: mapping.UUID }),
       status,
       workerId: options.workerId ?? uniqueName('worker'),
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
-      redisUrl: this.servers.redisUrl,
       destinations: options.destinations,
       fleetSize: () => 1,
       slots: new FleetSlots(redis, 'stream-fixture', logger),
