@@ -6,6 +6,7 @@ import { ManagedProcess } from '../../test/harness/managed-process.js';
 import { REPO_ROOT } from '../../test/harness/repo-root.js';
 import { drainWithBareLoop } from './sqs-bare-loop.js';
 import { drainWithSqsConsumer } from './sqs-consumer-loop.js';
+import { drainWithGetRecords, shardApi } from './stream-get-records-loop.js';
 
 /**
  * A baseline runs in a fresh process of its own, like the service: its JIT starts as cold as the service's, and
@@ -13,7 +14,8 @@ import { drainWithSqsConsumer } from './sqs-consumer-loop.js';
  * its own calls before it is ready.
  */
 export type BaselineRequest =
-  | { readonly kind: 'sqs-bare-loop' | 'sqs-consumer'; readonly endpoint: string; readonly queueUrl: string; readonly messages: number; readonly concurrency: number };
+  | { readonly kind: 'sqs-bare-loop' | 'sqs-consumer'; readonly endpoint: string; readonly queueUrl: string; readonly messages: number; readonly concurrency: number }
+  | { readonly kind: 'stream-get-records'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly records: number; readonly limit: number };
 
 export interface BaselineResult {
   /** From the start of the measured work to its end. */
@@ -22,6 +24,8 @@ export interface BaselineResult {
   readonly cpuSeconds: number;
   /** Peak resident memory of the baseline's process, MiB. */
   readonly peakRssMb: number;
+  /** Streams: the last sequence number read from each shard. */
+  readonly lastSequenceByShard?: Record<string, string>;
 }
 
 /** Runs `request` in a child process and returns what it measured. */
@@ -42,6 +46,13 @@ export async function runBaseline(request: BaselineRequest): Promise<BaselineRes
 }
 
 async function measure(request: BaselineRequest): Promise<BaselineResult> {
+  if (request.kind === 'stream-get-records') {
+    const api = shardApi(request.source, request.endpoint, request.streamArn);
+    await api.shardIds();
+    const drain = await drainWithGetRecords(api, request);
+    api.destroy();
+    return { ...drain, peakRssMb: resourceUsage().maxRSS / 1024 };
+  }
   const sqs = new SQSClient(emulatorClientConfig(request.endpoint));
   await sqs.send(new GetQueueAttributesCommand({ QueueUrl: request.queueUrl, AttributeNames: ['All'] }));
   const options = { messages: request.messages, concurrency: request.concurrency };

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ExecutionEnvironment, InitResult } from './execution-environment.js';
 
@@ -21,7 +22,8 @@ const AVERAGE_WEIGHT = 0.2;
 
 interface Waiter {
   readonly resolve: (environment: ExecutionEnvironment | undefined) => void;
-  readonly timer: NodeJS.Timeout;
+  /** Set when the wait is bounded; a waiter without one waits for a release or for a start slot. */
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -29,7 +31,10 @@ interface Waiter {
  * demand, reused while warm (the most recently used first), and reaped after `idleTimeoutMs` without work.
  *
  * When every environment is busy and one is expected to be released soon (see {@link START_TO_WAIT_RATIO}), an
- * invocation first waits briefly for it, and starts a new environment only if none came in time. An invocation still always runs alone in its environment; only
+ * invocation first waits briefly for it, and starts a new environment only if none came in time. At most as many
+ * environments start at once as the machine has cores (each start keeps a core busy): a burst of first
+ * invocations — 16 shards starting together — waits for the first environments, and with a short handler is
+ * served by them, instead of starting 16 worker threads that slow each other down. An invocation still always runs alone in its environment; only
  * how many environments exist changes (a no-op handler at concurrency 16 needs two or three, not sixteen).
  */
 export class WorkerPool {
@@ -44,6 +49,8 @@ export class WorkerPool {
   private averageHoldMs: number | undefined;
   /** Running average of how long an environment took to start (module loaded), ms. */
   private averageStartMs = ASSUMED_START_MS;
+  /** Environments starting now. */
+  private starting = 0;
   private closed = false;
 
   constructor(
@@ -51,6 +58,8 @@ export class WorkerPool {
     private readonly idleTimeoutMs: number,
     /** Milliseconds on a monotonic clock; tests pass their own. */
     private readonly now: () => number = () => performance.now(),
+    /** Environments that may start at once: starting one keeps a core busy for about 90 ms. */
+    private readonly maxConcurrentStarts: number = Math.max(2, availableParallelism()),
   ) {}
 
   /** Environments alive now, busy or idle. */
@@ -62,29 +71,26 @@ export class WorkerPool {
     return this.idle.length;
   }
 
-  /** Takes a warm environment, waits briefly for one when invocations are short, or starts one and waits until its module loaded. */
+  /**
+   * Takes a warm environment, waits briefly for one when invocations are short, or starts one and waits until its
+   * module loaded. While as many environments are starting as the machine has cores, it waits for a release or
+   * for one of those starts to end, whichever comes first.
+   */
   async acquire(): Promise<AcquireResult> {
-    for (let environment = this.idle.pop(); environment; environment = this.idle.pop()) {
-      this.cancelReap(environment);
-      if (environment.alive) return this.handOut(environment);
-    }
-    const expectedWaitMs = this.expectedWaitMs();
-    if (expectedWaitMs !== undefined && expectedWaitMs * START_TO_WAIT_RATIO <= this.averageStartMs) {
-      const released = await this.awaitRelease(this.averageStartMs / START_TO_WAIT_RATIO);
-      if (released) return this.handOut(released);
+    for (;;) {
       if (this.closed) throw new Error('the execution environments were closed while the invocation waited for one');
+      const warm = this.takeIdle();
+      if (warm) return this.handOut(warm);
+      const expectedWaitMs = this.expectedWaitMs();
+      if (expectedWaitMs !== undefined && expectedWaitMs * START_TO_WAIT_RATIO <= this.averageStartMs) {
+        const released = await this.awaitRelease(this.averageStartMs / START_TO_WAIT_RATIO);
+        if (released) return this.handOut(released);
+        if (this.closed) continue;
+      }
+      if (this.starting < this.maxConcurrentStarts) return this.start();
+      const released = await this.awaitRelease(undefined);
+      if (released) return this.handOut(released);
     }
-    const environment = this.create();
-    this.environments.add(environment);
-    environment.onExit = () => this.forget(environment);
-    const starting = this.now();
-    const init = await environment.ready;
-    if (init.kind === 'ready') {
-      this.averageStartMs = average(this.averageStartMs, this.now() - starting);
-      return this.handOut(environment);
-    }
-    void environment.terminate();
-    return init;
   }
 
   /** Gives back an environment after a completed invocation; a dead one, or any after close, is dropped. */
@@ -99,10 +105,9 @@ export class WorkerPool {
       void environment.terminate();
       return;
     }
-    const waiter = this.waiters.shift();
+    const waiter = this.waiters[0];
     if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(environment);
+      this.dropWaiter(waiter, environment);
       return;
     }
     environment.unref();
@@ -120,12 +125,40 @@ export class WorkerPool {
     this.closed = true;
     for (const timer of this.reapTimers.values()) clearTimeout(timer);
     this.reapTimers.clear();
-    for (const waiter of this.waiters.splice(0)) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(undefined);
-    }
+    for (const waiter of [...this.waiters]) this.dropWaiter(waiter, undefined);
     this.idle.length = 0;
     await Promise.all([...this.environments].map((environment) => environment.terminate()));
+  }
+
+  private takeIdle(): ExecutionEnvironment | undefined {
+    for (let environment = this.idle.pop(); environment; environment = this.idle.pop()) {
+      this.cancelReap(environment);
+      if (environment.alive) return environment;
+    }
+    return undefined;
+  }
+
+  private async start(): Promise<AcquireResult> {
+    const environment = this.create();
+    this.environments.add(environment);
+    environment.onExit = () => this.forget(environment);
+    const starting = this.now();
+    this.starting += 1;
+    let init: InitResult;
+    try {
+      init = await environment.ready;
+    } finally {
+      this.starting -= 1;
+      // A start ended: the first invocation waiting for a start slot may start one now.
+      const waiter = this.waiters.find((candidate) => candidate.timer === undefined);
+      if (waiter) this.dropWaiter(waiter, undefined);
+    }
+    if (init.kind === 'ready') {
+      this.averageStartMs = average(this.averageStartMs, this.now() - starting);
+      return this.handOut(environment);
+    }
+    void environment.terminate();
+    return init;
   }
 
   /** How long a new invocation would wait for a busy environment to be released; undefined when nothing is known or busy. */
@@ -139,19 +172,23 @@ export class WorkerPool {
     return { kind: 'ready', environment };
   }
 
-  /** Resolves with an environment released within `timeoutMs`, else undefined. */
-  private awaitRelease(timeoutMs: number): Promise<ExecutionEnvironment | undefined> {
+  /**
+   * Resolves with an environment as soon as one is released; with undefined after `timeoutMs`, or, without a
+   * timeout, when a start ends (the caller looks again) or the pool closes.
+   */
+  private awaitRelease(timeoutMs: number | undefined): Promise<ExecutionEnvironment | undefined> {
     return new Promise((resolve) => {
-      const waiter: Waiter = {
-        resolve,
-        timer: setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index !== -1) this.waiters.splice(index, 1);
-          resolve(undefined);
-        }, timeoutMs),
-      };
+      const waiter: Waiter = { resolve };
+      if (timeoutMs !== undefined) waiter.timer = setTimeout(() => this.dropWaiter(waiter, undefined), timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  private dropWaiter(waiter: Waiter, environment: ExecutionEnvironment | undefined): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index !== -1) this.waiters.splice(index, 1);
+    if (waiter.timer) clearTimeout(waiter.timer);
+    waiter.resolve(environment);
   }
 
   private forget(environment: ExecutionEnvironment): void {

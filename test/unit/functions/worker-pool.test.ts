@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ExecutionEnvironment } from '../../../src/functions/execution-environment.js';
 import { ASSUMED_START_MS, START_TO_WAIT_RATIO, WorkerPool } from '../../../src/functions/worker-pool.js';
 
-/** A stand-in environment: ready at once, alive until terminated. */
-function fakeEnvironment(id: number): ExecutionEnvironment {
+/** A stand-in environment: ready at once (or when `ready` resolves), alive until terminated. */
+function fakeEnvironment(id: number, ready: Promise<unknown> = Promise.resolve()): ExecutionEnvironment {
   let alive = true;
   return {
     id,
-    ready: Promise.resolve({ kind: 'ready' }),
+    ready: ready.then(() => ({ kind: 'ready' })),
     get alive() {
       return alive;
     },
@@ -121,5 +121,35 @@ describe('WorkerPool', () => {
     // The waiter is let go with an error (the invoker reports it as an invoke error); no environment starts after close.
     await expect(waiting).rejects.toThrow(/closed/);
     expect(created()).toBe(1);
+  });
+
+  it('starts at most as many environments at once as allowed; a burst waits and is served by the first ones', async () => {
+    const starts: (() => void)[] = [];
+    let created = 0;
+    const pool = new WorkerPool(
+      () => fakeEnvironment(++created, new Promise<void>((resolve) => starts.push(resolve))),
+      60_000,
+      () => 0,
+      1,
+    );
+    const burst = Array.from({ length: 4 }, () => take(pool));
+    await Promise.resolve();
+    expect(created).toBe(1);
+    starts[0]!();
+    const first = await burst[0]!;
+    // The start ended: one waiter looked again and, knowing nothing of invocation times yet, started the next.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(created).toBe(2);
+    // A release goes to the longest waiting invocation, which then starts nothing.
+    pool.release(first);
+    expect(await burst[2]!).toBe(first);
+    starts[1]!();
+    const second = await burst[1]!;
+    expect(second).not.toBe(first);
+    // The last one, with short invocations known now, waits for a release rather than starting a third.
+    pool.release(first);
+    expect(await burst[3]!).toBe(first);
+    expect(created).toBe(2);
+    await pool.close();
   });
 });
