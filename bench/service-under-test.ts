@@ -13,6 +13,8 @@ export const RECORDING_HANDLER = join(REPO_ROOT, 'bench/handlers/recording-handl
 export const BENCH_FUNCTION = 'bench';
 /** `/readyz` is probed this often, so that "ready" is timed within a few milliseconds. */
 const READY_POLL_INTERVAL_MS = 5;
+/** A loaded machine may take long to start the service; the clock starts at ready anyway. */
+const READY_TIMEOUT_MS = 180_000;
 
 /** One invocation as the recording handler saw it. */
 export interface RecordedInvocation {
@@ -79,6 +81,7 @@ export class ServiceUnderTest {
       servers: options.servers,
       env,
       readyPollIntervalMs: READY_POLL_INTERVAL_MS,
+      readyTimeoutMs: READY_TIMEOUT_MS,
       ...(options.profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] } : {}),
     });
     const readyAt = epochMs();

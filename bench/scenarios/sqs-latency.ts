@@ -50,7 +50,6 @@ export const scenarios: readonly BenchScenario[] = [
         await trickle(queue, sqs);
         const invocations = (await service.awaitRecords(SAMPLES + 1)).slice(warmup);
         const latencies = invocations.flatMap((invocation) => (invocation.sent ?? []).map((sentAt) => invocation.start - sentAt));
-        if (process.env.BENCH_DEBUG) process.stdout.write(`${latencies.map((l) => l.toFixed(0)).join(' ')}\n`);
         figures['esm-poller'] = { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
       } finally {
         await service.stop();
