@@ -21,14 +21,19 @@ import type { MappingStore } from './mappings/mapping-store.js';
 import { MappingSupervisor } from './mappings/mapping-supervisor.js';
 import { declareConfiguredMappings } from './mappings/declare-mappings.js';
 import { deleteKeysMatching } from './redis/delete-keys.js';
+import { RedisCheckpointStore } from './checkpoints/redis-checkpoint-store.js';
+import { RedisLeaseStore } from './leases/redis-lease-store.js';
 import { FleetSlots } from './concurrency/fleet-slots.js';
 import { registerEventSourceMappingRoutes } from './api/event-source-mapping-routes.js';
 import { registerTagRoutes } from './api/tag-routes.js';
 import { registerFunctionRoutes } from './api/function-routes.js';
 import { SigV4Authenticator } from './api/sigv4-auth.js';
 import { createSourceCheck } from '../pollers/source-check.js';
-import { BullmqOnFailureDestinations } from './destinations/bullmq-on-failure-destinations.js';
+import { DestinationQueue } from './destinations/destination-queue.js';
 import { pollerFactories } from '../pollers/index.js';
+import { AsyncInvocations } from './async/async-invocations.js';
+import { RedisEventInvokeConfigStore } from './async/event-invoke-config-store.js';
+import { eventInvokeConfigRoutes } from './api/event-invoke-config-routes.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
@@ -58,7 +63,8 @@ export class Service {
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
   private readonly functions: FunctionRegistry;
-  private readonly destinations: BullmqOnFailureDestinations;
+  private readonly destinations: DestinationQueue;
+  private readonly asyncInvocations: AsyncInvocations;
   private readonly server: HttpServer;
   /** The fleet's event source mappings (shared through Redis). */
   readonly mappingStore: MappingStore;
@@ -83,7 +89,7 @@ export class Service {
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
     this.functions = new FunctionRegistry(functions, config.region);
-    this.destinations = new BullmqOnFailureDestinations({
+    this.destinations = new DestinationQueue({
       redisUrl: config.redis.url,
       keys: this.keys,
       aws: this.aws,
@@ -100,6 +106,22 @@ export class Service {
         await deleteKeysMatching(this.redis, this.keys.mappingKeysPattern(uuid));
       },
     });
+    // Asynchronous invocation: the event queue and its worker, its settings store, function destinations.
+    const eventInvokeConfigs = new RedisEventInvokeConfigStore(this.redis, this.keys);
+    this.asyncInvocations = new AsyncInvocations({
+      redisUrl: config.redis.url,
+      keys: this.keys,
+      functions: this.functions,
+      configs: eventInvokeConfigs,
+      destinations: this.destinations,
+      metrics: this.metrics,
+      logger: logger.child({ component: 'async' }),
+      region: config.region,
+      timeScale: config.async.timeScale,
+      concurrency: config.async.concurrency,
+      drainTimeoutMs: config.shutdown.drainTimeoutSeconds * 1000,
+    });
+    this.destinations.setAsyncInvoker(this.asyncInvocations);
     const credentials = config.server.credentials;
     this.server = new HttpServer(logger, credentials.length > 0 ? { authenticator: new SigV4Authenticator(credentials) } : {})
       .route('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }), { open: true })
@@ -122,12 +144,15 @@ export class Service {
         },
         { open: true },
       )
-      .route('POST', INVOKE_PATH, invokeRoute(this.functions));
+      .route('POST', INVOKE_PATH, invokeRoute(this.functions, this.asyncInvocations));
     // The management API (event source mappings, their tags, the configured functions): it only reads and writes the store.
     const managementApi = { store: this.mappingStore, functions: this.functions, region: config.region };
     registerEventSourceMappingRoutes(this.server, { ...managementApi, checkSource: createSourceCheck(this.aws) });
     registerTagRoutes(this.server, managementApi);
     registerFunctionRoutes(this.server, this.functions, Date.now());
+    for (const [method, path, handler] of eventInvokeConfigRoutes({ functions: this.functions, store: eventInvokeConfigs, region: config.region })) {
+      this.server.route(method, path, handler);
+    }
   }
 
   /**
@@ -139,6 +164,7 @@ export class Service {
     const port = await this.server.listen(portOverride ?? this.config.server.port, this.config.server.host);
     this.logger.info({ port, host: this.config.server.host, workerId: this.workerId }, 'api_listening');
     await this.destinations.start();
+    await this.asyncInvocations.start();
     const declared = this.config.eventSourceMappings;
     const conflicts = await declareConfiguredMappings(this.mappingStore, declared, new Set(this.config.functions.keys()));
     for (const { mapping, index, cause } of conflicts) throw new MappingRejectedError(mapping, index, cause);
@@ -158,6 +184,10 @@ export class Service {
     const errors = [
       ...(await runAll([
         () => this.supervisor.stop(),
+        async () => {
+          const drainMs = this.config.shutdown.drainTimeoutSeconds * 1000;
+          if (!(await settlesWithin(this.asyncInvocations.stop(), drainMs + CLOSE_STEP_TIMEOUT_MS))) this.logger.warn({}, 'async_worker_stop_timed_out');
+        },
         async () => {
           if (!(await settlesWithin(this.destinations.stop(), CLOSE_STEP_TIMEOUT_MS))) this.logger.warn({}, 'destination_worker_stop_timed_out');
         },
@@ -182,16 +212,17 @@ export class Service {
       mapping,
       fn,
       aws: this.aws,
-      redis: this.redis,
       keys: this.keys,
+      checkpoints: new RedisCheckpointStore(this.redis, this.keys, mapping.UUID),
+      leases: new RedisLeaseStore(this.redis, this.keys, mapping.UUID),
       metrics: this.metrics,
       logger: this.logger.child({ esmUuid: mapping.UUID, function: mapping.FunctionName, source: mapping.sourceKind }),
       status,
       workerId: this.workerId,
       drainTimeoutMs: this.config.shutdown.drainTimeoutSeconds * 1000,
-      redisUrl: this.config.redis.url,
       destinations: this.destinations,
       slots: this.slots,
+      fleetSize: () => this.supervisor.fleetSize,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
     });
   }

@@ -1,5 +1,5 @@
 import type { AttributeValue, _Record as DynamodbStreamRecord } from '@aws-sdk/client-dynamodb-streams';
-import type { StreamEventBuilder, StreamRecord } from '../streams/stream-event-builder.js';
+import type { RecordIdentity, StreamEventBuilder, StreamRecord } from '../streams/stream-event-builder.js';
 
 export const DYNAMODB_EVENT_SOURCE = 'aws:dynamodb';
 /** `eventVersion` DynamoDB Streams records carry today (spec §2.3; the guide's examples still show "1.0"). */
@@ -27,6 +27,18 @@ export class DynamodbEventBuilder implements StreamEventBuilder<DynamodbStreamRe
   readonly batchInfoKey = 'DDBStreamBatchInfo' as const;
 
   constructor(private readonly context: DynamodbEventContext) {}
+
+  identify(record: DynamodbStreamRecord): RecordIdentity {
+    const change = record.dynamodb ?? {};
+    const sequenceNumber = change.SequenceNumber ?? '';
+    let partitionKey = sequenceNumber;
+    try {
+      partitionKey = JSON.stringify(wireAttributeMap(change.Keys ?? {}));
+    } catch {
+      // keys this builder cannot read: the record is ordered on its own
+    }
+    return { sequenceNumber, arrivalEpochMs: change.ApproximateCreationDateTime?.getTime() ?? Date.now(), partitionKey };
+  }
 
   build(record: DynamodbStreamRecord, _shardId: string): StreamRecord {
     const change = record.dynamodb ?? {};

@@ -1,5 +1,5 @@
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import type { StreamEventBuilder, StreamRecord } from '../streams/stream-event-builder.js';
+import type { RecordIdentity, StreamEventBuilder, StreamRecord } from '../streams/stream-event-builder.js';
 
 /** `kinesis.kinesisSchemaVersion` of every Kinesis event record. */
 export const KINESIS_SCHEMA_VERSION = '1.0';
@@ -27,10 +27,16 @@ export class KinesisEventBuilder implements StreamEventBuilder<KinesisRecord> {
 
   constructor(private readonly context: KinesisEventContext) {}
 
+  identify(record: KinesisRecord): RecordIdentity {
+    return {
+      sequenceNumber: record.SequenceNumber ?? '',
+      partitionKey: record.PartitionKey ?? '',
+      arrivalEpochMs: record.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
+    };
+  }
+
   build(record: KinesisRecord, shardId: string): StreamRecord {
-    const sequenceNumber = record.SequenceNumber ?? '';
-    const partitionKey = record.PartitionKey ?? '';
-    const arrivalEpochMs = record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
+    const { sequenceNumber, partitionKey, arrivalEpochMs } = this.identify(record);
     const event = {
       kinesis: {
         kinesisSchemaVersion: KINESIS_SCHEMA_VERSION,

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { Poller, PollerContext, PollerFactory } from '../../src/mappings/poller.js';
 import { reportsBatchItemFailures } from '../../src/mappings/event-source-mapping.js';
-import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK } from '../../src/mappings/mapping-status.js';
+import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, readProblem } from '../../src/mappings/mapping-status.js';
 import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { InvokeOutcome } from '../../src/functions/invoker.js';
 import type { MappingLabels } from '../../src/observability/metrics.js';
@@ -120,7 +120,8 @@ export class SqsPoller implements Poller {
       source: { queueArn: mapping.EventSourceArn, region: queue.region },
       filter: FilterCriteriaMatcher.compile(mapping.FilterCriteria, 'sqs'),
       scaler: new SqsScaler({
-        ...(mapping.ScalingConfig?.MaximumConcurrency !== undefined ? { maximumConcurrency: mapping.ScalingConfig.MaximumConcurrency } : {}),
+        ...(this.fleetLimit !== undefined ? { maximumConcurrency: this.fleetLimit } : {}),
+        ...(this.minimumPollersShare !== undefined ? { minimumPollers: this.minimumPollersShare } : {}),
         ...(fn.definition.reservedConcurrency !== undefined ? { reservedConcurrency: fn.definition.reservedConcurrency } : {}),
         reportsBatchItemFailures: reportsBatchItemFailures(mapping),
       }),
@@ -167,6 +168,7 @@ export class SqsPoller implements Poller {
       this.drainController.abort();
     }
     metrics.pollers.set(this.labels, 0);
+    if (this.context.mapping.ProvisionedPollerConfig) metrics.provisionedPollers.set(this.labels, 0);
     logger.info({ drained }, 'sqs_poller_stopped');
   });
 
@@ -174,6 +176,7 @@ export class SqsPoller implements Poller {
   private async supervise(setup: Setup): Promise<void> {
     this.spawnPollers(setup);
     while (await sleep(SCALE_INTERVAL_MS, this.stopSignal)) {
+      if (this.minimumPollersShare !== undefined) setup.scaler.setMinimum(this.minimumPollersShare);
       const decision = setup.scaler.adjust();
       if (decision.to !== decision.from) this.context.logger.info(decision, 'concurrency_scaled');
       this.spawnPollers(setup);
@@ -188,11 +191,31 @@ export class SqsPoller implements Poller {
         .finally(() => {
           this.workers.delete(id);
           this.exiting.delete(id);
-          this.context.metrics.pollers.set(this.labels, this.activePollers);
+          this.reportPollers();
         });
       this.workers.set(id, done);
     }
+    this.reportPollers();
+  }
+
+  private reportPollers(): void {
     this.context.metrics.pollers.set(this.labels, this.activePollers);
+    if (this.context.mapping.ProvisionedPollerConfig) this.context.metrics.provisionedPollers.set(this.labels, this.activePollers);
+  }
+
+  /**
+   * The most pollers the whole fleet may run for this mapping: `ScalingConfig.MaximumConcurrency`, or
+   * `ProvisionedPollerConfig.MaximumPollers` in provisioned mode (each of our pollers runs one batch at a time).
+   */
+  private get fleetLimit(): number | undefined {
+    const { mapping } = this.context;
+    return mapping.ScalingConfig?.MaximumConcurrency ?? mapping.ProvisionedPollerConfig?.MaximumPollers;
+  }
+
+  /** Provisioned mode: this replica's share of `MinimumPollers`, so the fleet as a whole runs at least that many. */
+  private get minimumPollersShare(): number | undefined {
+    const minimum = this.context.mapping.ProvisionedPollerConfig?.MinimumPollers;
+    return minimum === undefined ? undefined : Math.ceil(minimum / Math.max(1, this.context.fleetSize()));
   }
 
   private get activePollers(): number {
@@ -200,13 +223,13 @@ export class SqsPoller implements Poller {
   }
 
   /**
-   * One poller: one batch at a time, from receive to settle. With `MaximumConcurrency`, the poller first takes
+   * One poller: one batch at a time, from receive to settle. With a fleet limit (see {@link fleetLimit}), the poller first takes
    * one of the mapping's slots, shared by every replica, and holds it while it runs: the fleet never runs more
    * pollers — so never more invocations — than the limit.
    */
   private async runPoller(setup: Setup, id: number): Promise<void> {
     const { slots, keys, mapping } = this.context;
-    const limit = mapping.ScalingConfig?.MaximumConcurrency;
+    const limit = this.fleetLimit;
     const fleetSlot = limit === undefined ? undefined : await slots.acquire(keys.mappingSlots(mapping.UUID), limit, this.stopSignal);
     if (limit !== undefined && !fleetSlot) return;
     try {
@@ -300,6 +323,7 @@ export class SqsPoller implements Poller {
         if (this.stopping) continue;
         failures += 1;
         this.context.metrics.pollingErrors.inc(this.labels);
+        this.context.status.record(readProblem(err));
         this.context.logger.warn({ err, attempt: failures }, 'receive_failed');
         if (holding) return { batch, carry, sealedBy: 'window' };
         state.queueLooksIdle = true;

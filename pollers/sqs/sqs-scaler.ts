@@ -23,8 +23,13 @@ export const SCALE_UP_STEP = 5;
 export const BACKLOG_RECEIVE_MAX_WAIT_MS = 500;
 
 export interface SqsScalerLimits {
-  /** `ScalingConfig.MaximumConcurrency` (2–1000), if set. */
+  /** `ScalingConfig.MaximumConcurrency` (2–1000), or provisioned mode's `MaximumPollers`, if set. */
   readonly maximumConcurrency?: number;
+  /**
+   * Provisioned mode: this replica's share of `ProvisionedPollerConfig.MinimumPollers`. The mapping starts with it
+   * and never shrinks below it (see {@link SqsScaler.setMinimum} when the fleet changes).
+   */
+  readonly minimumPollers?: number;
   /** The function's reserved concurrency, if set: the mapping never runs more invocations than this. */
   readonly reservedConcurrency?: number;
   /** With partial batch responses on, function errors do not shrink the mapping (spec §3.3). */
@@ -62,16 +67,16 @@ interface IntervalStats {
 export class SqsScaler {
   /** The most pollers this mapping may ever run. */
   readonly ceiling: number;
-  private readonly floor: number;
-  private readonly initial: number;
+  private floor: number;
+  private initial: number;
   private readonly reportsBatchItemFailures: boolean;
   private current: number;
   private stats: IntervalStats = emptyStats();
 
   constructor(limits: SqsScalerLimits) {
     this.ceiling = Math.max(0, Math.min(limits.maximumConcurrency ?? DEFAULT_MAXIMUM_CONCURRENCY, limits.reservedConcurrency ?? Infinity));
-    this.floor = Math.min(MIN_CONCURRENCY, this.ceiling);
-    this.initial = Math.min(INITIAL_CONCURRENCY, this.ceiling);
+    this.floor = Math.min(limits.minimumPollers ?? MIN_CONCURRENCY, this.ceiling);
+    this.initial = Math.min(limits.minimumPollers ?? INITIAL_CONCURRENCY, this.ceiling);
     this.reportsBatchItemFailures = limits.reportsBatchItemFailures;
     this.current = this.initial;
   }
@@ -79,6 +84,15 @@ export class SqsScaler {
   /** Pollers the mapping should run now. */
   get target(): number {
     return this.current;
+  }
+
+  /**
+   * Provisioned mode: a new share of `MinimumPollers` (the fleet grew or shrank). It becomes both the floor and
+   * the level an idle mapping returns to; the target rises to it at once.
+   */
+  setMinimum(minimumPollers: number): void {
+    this.floor = this.initial = Math.min(minimumPollers, this.ceiling);
+    this.current = Math.max(this.current, this.floor);
   }
 
   /** @param waitedMs how long the receive took; a full one counts as backlog only when it did not wait. */

@@ -5,13 +5,17 @@ import type { BatchInfoKey, StreamFailureCondition } from '../../src/destination
 import { isFunctionError, type InvokeOutcome } from '../../src/functions/invoker.js';
 import type { LambdaFunction } from '../../src/functions/lambda-function.js';
 import { reportsBatchItemFailures, type EventSourceMapping, type SourceKind } from '../../src/mappings/event-source-mapping.js';
-import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, type MappingStatus } from '../../src/mappings/mapping-status.js';
+import { PROBLEM_EVENT_BUILD_FAILED, PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, type MappingStatus } from '../../src/mappings/mapping-status.js';
+import { MAX_INVOKE_PAYLOAD_BYTES } from '../../src/batch/invoke-payload-limit.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
 import { eventPayload, failureDeliveryOf, type LastInvocation } from './failure-delivery.js';
 import { bisect, decideRetry, expiredPrefixLength, type FailureKind, type RetrySettings } from './retry-policy.js';
 import type { StreamRecord } from './stream-event-builder.js';
+
+/** Sequence numbers of records just settled, in shard order: succeeded, or discarded with their failure record queued. */
+export type Settled = readonly string[];
 
 /** How processing a batch ended. */
 export type BatchProcessResult =
@@ -37,10 +41,10 @@ export interface BatchProcessorOptions {
   readonly halt: AbortSignal;
   /** Aborts waiting for an invocation in flight (the drain deadline passed). */
   readonly drain: AbortSignal;
-  /** Called with records, in shard order, once they are settled; may throw LeaseLostError. */
-  readonly settle: (sequenceNumbers: readonly string[]) => Promise<void>;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Largest event sent to the function, bytes. @defaultValue {@link MAX_INVOKE_PAYLOAD_BYTES} (6 MB) */
+  readonly maxPayloadBytes?: number;
 }
 
 /** Records still to process and their history. */
@@ -65,7 +69,11 @@ type Attempt =
  * Invokes the function with one stream batch until every record is settled, exactly as Lambda does for Kinesis
  * and DynamoDB Streams (spec §3.4, §3.6, §3.7): retries with backoff, bisection, partial batch responses,
  * MaximumRecordAgeInSeconds checked before every invocation, and on-failure records queued durably before the
- * records count as settled. Records are settled strictly in order; the shard is blocked meanwhile.
+ * records count as settled.
+ *
+ * Progress is a value: `process()` yields each group of records as it settles them, strictly in order, and goes on
+ * only once the caller has taken it (the caller checkpoints it); it returns how the batch ended. The processor
+ * never writes a checkpoint itself.
  */
 export class BatchProcessor {
   private readonly now: () => number;
@@ -76,9 +84,16 @@ export class BatchProcessor {
     this.random = options.random ?? Math.random;
   }
 
-  async process(records: readonly StreamRecord[]): Promise<BatchProcessResult> {
+  async *process(records: readonly StreamRecord[]): AsyncGenerator<Settled, BatchProcessResult, void> {
     const { settings } = this.options;
     const queue: Slice[] = [{ records, retries: 0, uncounted: 0, invokes: 0 }];
+    if (records.length === 1 && records[0]!.buildError !== undefined) {
+      // Nothing can be sent: given up at once (the assembler cuts such a record alone), the shard moves on.
+      this.options.status.record(PROBLEM_EVENT_BUILD_FAILED);
+      if (!(await this.discard(records, 'RetryAttemptsExhausted', queue[0]!))) return 'interrupted';
+      yield sequenceNumbersOf(records);
+      return 'completed';
+    }
     while (queue.length > 0) {
       if (this.options.halt.aborted) return 'interrupted';
       const slice = queue[0]!;
@@ -91,6 +106,7 @@ export class BatchProcessor {
       if (expired > 0) {
         const gone = slice.records.slice(0, expired);
         if (!(await this.discard(gone, 'RecordAgeExceeded', slice))) return 'interrupted';
+        yield sequenceNumbersOf(gone);
         slice.records = slice.records.slice(expired);
         if (slice.records.length === 0) {
           queue.shift();
@@ -103,13 +119,14 @@ export class BatchProcessor {
       const attempt = await this.invoke(slice);
       if (!attempt) return 'interrupted';
       if (attempt.kind === 'success') {
-        await this.options.settle(slice.records.map((record) => record.sequenceNumber));
         queue.shift();
+        yield sequenceNumbersOf(slice.records);
         continue;
       }
       if (attempt.kind === 'partial' && attempt.failedFrom > 0) {
-        await this.options.settle(slice.records.slice(0, attempt.failedFrom).map((record) => record.sequenceNumber));
+        const done = slice.records.slice(0, attempt.failedFrom);
         slice.records = slice.records.slice(attempt.failedFrom);
+        yield sequenceNumbersOf(done);
       }
 
       const decision = decideRetry(
@@ -129,6 +146,7 @@ export class BatchProcessor {
       if (decision.action === 'discard') {
         if (!(await this.discard(slice.records, decision.condition, slice))) return 'interrupted';
         queue.shift();
+        yield sequenceNumbersOf(slice.records);
         continue;
       }
       if (decision.counted) {
@@ -150,11 +168,13 @@ export class BatchProcessor {
     const { fn, metrics, labels } = this.options;
     const records = slice.records;
     const last = records[records.length - 1]!;
+    const payload = eventPayload(records);
+    if (Buffer.byteLength(payload) > (this.options.maxPayloadBytes ?? MAX_INVOKE_PAYLOAD_BYTES)) return this.oversized(slice, payload);
     metrics.invokedEvents.inc(labels, records.length);
     metrics.batchSize.observe(labels, records.length);
     metrics.iteratorAge.set({ ...labels, shard: this.options.shardId }, Math.max(0, this.now() - last.arrivalEpochMs) / 1000);
     metrics.concurrentInvocations.inc(labels);
-    const running = fn.invoke(eventPayload(records), { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
+    const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
     const outcome = await raceAbort(running, this.options.drain);
     if (!outcome) {
       running.catch(() => undefined);
@@ -194,6 +214,32 @@ export class BatchProcessor {
     return attempt;
   }
 
+  /**
+   * An event above Lambda's 6 MB invoke limit (a single record too large): the function cannot be called with it, so
+   * the attempt is a function error — counted toward MaximumRetryAttempts, bisected, and in the end given to the
+   * on-failure destination — instead of an invoke error retried uncounted until the record leaves the stream.
+   */
+  private oversized(slice: Slice, payload: string): Attempt {
+    const { metrics, labels, logger, shardId } = this.options;
+    const requestId = randomUUID();
+    slice.invokes += 1;
+    slice.last = { requestId, executedVersion: '$LATEST', functionError: 'Unhandled' };
+    metrics.failedInvokeEvents.inc(labels, slice.records.length);
+    this.options.status.record(PROBLEM_FUNCTION_CALL_FAILED);
+    logger.warn(
+      {
+        shardId,
+        records: slice.records.length,
+        firstSequenceNumber: slice.records[0]!.sequenceNumber,
+        payloadBytes: Buffer.byteLength(payload),
+        requestId,
+        errorType: PAYLOAD_TOO_LARGE_ERROR_TYPE,
+      },
+      'event_payload_too_large',
+    );
+    return { kind: 'function_error' };
+  }
+
   /** What an outcome means for the slice (partial responses only count with ReportBatchItemFailures). */
   private interpret(outcome: InvokeOutcome, records: readonly StreamRecord[]): Attempt {
     if (outcome.kind === 'throttled') return { kind: 'throttled' };
@@ -214,8 +260,8 @@ export class BatchProcessor {
 
   /**
    * Gives records up: queues their failure record for the on-failure destination (retrying until it is durably
-   * stored) or, without a destination, drops them; then settles them.
-   * @returns false when halted before the failure record was stored (nothing settled)
+   * stored) or, without a destination, drops them. The caller then yields them as settled.
+   * @returns false when halted before the failure record was stored (nothing may be settled)
    */
   private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice): Promise<boolean> {
     const { mapping, metrics, labels, logger, shardId } = this.options;
@@ -252,10 +298,16 @@ export class BatchProcessor {
       }
       logger.warn({ ...range, condition, destinationArn }, 'failure_record_queued');
     }
-    await this.options.settle(records.map((record) => record.sequenceNumber));
     return true;
   }
 }
+
+function sequenceNumbersOf(records: readonly StreamRecord[]): Settled {
+  return records.map((record) => record.sequenceNumber);
+}
+
+/** Lambda's error for a request above the invoke payload limit (RequestEntityTooLargeException, HTTP 413). */
+const PAYLOAD_TOO_LARGE_ERROR_TYPE = 'RequestEntityTooLargeException';
 
 /** The promise's value, or undefined as soon as `signal` aborts. */
 async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {

@@ -19,7 +19,7 @@
 import { LeaseLostError } from '../../src/leases/lease-error.js';
 import type { HeldLease } from '../../src/leases/lease.js';
 import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
-import { SequenceTracker } from '../../src/checkpoints/sequence-tracker.js';
+import { ShardCheckpointer } from '../../src/checkpoints/shard-checkpointer.js';
 import type { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { OnFailureDestinations } from '../../src/destinations/on-failure-destination.js';
 import type { LambdaFunction } from '../../src/functions/lambda-function.js';
@@ -27,11 +27,12 @@ import type { EventSourceMapping } from '../../src/mappings/event-source-mapping
 import type { MappingStatus } from '../../src/mappings/mapping-status.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
-import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
-import { BatchAssembler } from './batch-assembler.js';
+import { sleep } from '../../src/runtime/backoff.js';
 import { BatchProcessor } from './batch-processor.js';
 import { retrySettingsOf } from './retry-policy.js';
-import { ShardFetcher } from './shard-fetcher.js';
+import { ShardFetcher, type FetchResult } from './shard-fetcher.js';
+import { laneOf } from './lane-router.js';
+import { ShardLane, type LaneStep } from './shard-lane.js';
 import type { IteratorPosition, ShardInfo } from './shard-reader.js';
 import { arrivalFloorMs, startPosition } from './start-position.js';
 import type { StreamSource } from './stream-source.js';
@@ -91,10 +92,12 @@ export class ShardConsumer<R> {
   private drainTimer: NodeJS.Timeout | undefined;
   private stopReason: 'shutting_down' | 'handoff' | undefined;
   private leaseLost = false;
-  private tracker = new SequenceTracker();
-  private committed: string | undefined;
+  /** Created once the stored checkpoint is read. */
+  private checkpointer: ShardCheckpointer | undefined;
   private start: IteratorPosition = { type: 'TRIM_HORIZON' };
   private skipArrivedBeforeMs: number | undefined;
+  /** A fresh LATEST start pinned at a moment: where reading resumes if its iterator is lost before the first read. */
+  private latestResumesAt: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number } | undefined;
   private readonly logger: Logger;
   private readonly shardId: string;
 
@@ -132,7 +135,7 @@ export class ShardConsumer<R> {
       let next = await this.initialize();
       if (next === 'PROCESSING') {
         this.transition('PROCESSING');
-        next = await this.process();
+        next = await this.process(this.checkpointer!);
       }
       return await this.finish(next);
     } catch (err) {
@@ -157,11 +160,16 @@ export class ShardConsumer<R> {
   private async initialize(): Promise<ShardConsumerState> {
     const { mapping, parentProcessed } = this.options;
     const checkpoint = await this.options.checkpoints.get(this.shardId);
+    this.checkpointer = new ShardCheckpointer({
+      store: this.options.checkpoints,
+      lease: this.options.lease,
+      ...(checkpoint?.sequenceNumber !== undefined ? { checkpoint: checkpoint.sequenceNumber } : {}),
+      halt: this.halt.signal,
+      logger: this.logger,
+    });
     if (this.leaseLost) return 'LEASE_LOST';
     if (checkpoint?.shardEnded) return 'SHARD_ENDED';
     if (this.stopReason) return 'SHUTTING_DOWN';
-    this.tracker = new SequenceTracker(checkpoint?.sequenceNumber);
-    this.committed = checkpoint?.sequenceNumber;
     const { supportsAtTimestamp } = this.options.source.reader;
     let position = startPosition(mapping, checkpoint, parentProcessed, supportsAtTimestamp);
     this.skipArrivedBeforeMs = arrivalFloorMs(checkpoint, supportsAtTimestamp);
@@ -170,10 +178,14 @@ export class ShardConsumer<R> {
       // failure) before anything was checkpointed reads on from the pin instead of from a new LATEST.
       const nowMs = Date.now(); // the pin is a wall-clock instant, as the stream poller's pins are
       const pinnedStartMs = await this.options.checkpoints.pinStart(this.shardId, nowMs);
-      if (pinnedStartMs !== undefined && pinnedStartMs !== nowMs) {
+      if (pinnedStartMs !== undefined) {
         const pinned = { shardEnded: false, pinnedStartMs };
-        position = startPosition(mapping, pinned, parentProcessed, supportsAtTimestamp);
-        this.skipArrivedBeforeMs = arrivalFloorMs(pinned, supportsAtTimestamp);
+        const fromPin = startPosition(mapping, pinned, parentProcessed, supportsAtTimestamp);
+        const floorMs = arrivalFloorMs(pinned, supportsAtTimestamp);
+        if (pinnedStartMs !== nowMs) {
+          position = fromPin;
+          this.skipArrivedBeforeMs = floorMs;
+        } else this.latestResumesAt = { start: fromPin, ...(floorMs !== undefined ? { skipArrivedBeforeMs: floorMs } : {}) };
       }
     }
     this.start = position;
@@ -181,23 +193,108 @@ export class ShardConsumer<R> {
     return 'PROCESSING';
   }
 
-  /** The read ▸ batch ▸ invoke ▸ settle loop. */
-  private async process(): Promise<ShardConsumerState> {
+  /**
+   * The loop: read ▸ route ▸ wait for the first of {records, a lane's step, a timer, stop or lease loss} ▸ settle.
+   *
+   * The feed hands records in shard order; each is tracked by the checkpointer, then either settled at once (the
+   * filters removed it) or routed to its lane. An idle lane whose batch is complete sends it; its processor runs in
+   * the background and every group of records it settles comes back here as a value, which the checkpointer
+   * commits (the highest contiguous settled position, fenced by the lease) before the lane may go on. The shard
+   * is read only while some idle lane wants records and no lane has a whole batch waiting, so memory stays
+   * bounded by the lanes' batches and one read.
+   */
+  private async process(checkpointer: ShardCheckpointer): Promise<ShardConsumerState> {
     const { source, mapping, metrics, labels, filter } = this.options;
     const halt = this.halt.signal;
-    const fetcher = new ShardFetcher({
+    const now = () => performance.now();
+    const feed = new ShardFetcher({
       reader: source.reader,
       events: source.events,
       shardId: this.shardId,
       start: this.start,
       ...(this.skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs: this.skipArrivedBeforeMs } : {}),
+      ...(this.latestResumesAt ? { latestResumesAt: this.latestResumesAt } : {}),
       limit: source.reader.maxRecordsPerRead,
       metrics,
       labels,
       logger: this.logger,
     });
-    const assembler = new BatchAssembler({ batchSize: mapping.BatchSize });
-    const processor = new BatchProcessor({
+    // ParallelizationFactor lanes, each with its own processor (retries, bisect, record age act per lane).
+    const lanes = Array.from(
+      { length: mapping.ParallelizationFactor ?? 1 },
+      (_, index) => new ShardLane(index, { processor: this.processorOf(), batchSize: mapping.BatchSize, windowMs: mapping.MaximumBatchingWindowInSeconds * 1000, now }),
+    );
+    const halted = new Promise<'halted'>((resolve) => halt.addEventListener('abort', () => resolve('halted'), { once: true }));
+    let reading: Promise<FetchResult | undefined> | undefined;
+    let nextReadAt = 0;
+
+    for (;;) {
+      // Send: every idle lane whose batch is complete starts it.
+      let t = now();
+      if (!halt.aborted) for (const lane of lanes) if (lane.readyToSend(t, feed.ended)) lane.send();
+
+      // Read: back-to-back while behind; once caught up, the idle interval (AWS polls an idle shard once a second).
+      const wantRead = !halt.aborted && !reading && !feed.ended && lanes.some((lane) => lane.wantsRecords(t)) && !lanes.some((lane) => lane.full);
+      if (wantRead && t >= nextReadAt) reading = feed.fetch(halt);
+
+      const inFlight = lanes.flatMap((lane) => (lane.step ? [lane.step] : []));
+      if (!reading && inFlight.length === 0) {
+        if (halt.aborted) break;
+        if (feed.ended && lanes.every((lane) => lane.drained)) return 'SHARD_ENDED'; // read to the end, everything settled
+      }
+
+      // Wait for the first thing that can change what to do next.
+      // Once halted, only the batches in flight (and a read being aborted) are waited for.
+      const timers = halt.aborted ? [] : [wantRead && !reading ? nextReadAt : undefined, ...lanes.map((lane) => lane.windowEnd())].filter((at): at is number => at !== undefined);
+      const timer = new AbortController();
+      const waits: Promise<unknown>[] = halt.aborted ? [...inFlight] : [halted, ...inFlight];
+      if (reading) waits.push(reading.then((read) => ({ read })));
+      if (timers.length > 0) waits.push(sleep(Math.min(...timers) - t, timer.signal).then(() => 'timer' as const));
+      const woke = await Promise.race(waits);
+      timer.abort();
+
+      // Settle what came.
+      if (woke === 'halted' || woke === 'timer') continue;
+      if (isRead(woke)) {
+        reading = undefined;
+        const read = woke.read;
+        if (!read) continue;
+        t = now();
+        nextReadAt = read.caughtUp ? t + this.options.idlePollIntervalMs : 0;
+        if (read.records.length === 0) continue;
+        checkpointer.track(read.records.map((record) => record.sequenceNumber));
+        // A record that could not be built is never filtered out: it is given up where its failure is recorded.
+        const kept = filter.isEmpty
+          ? read.records
+          : read.records.filter((record) => record.buildError !== undefined || this.passesFilter(filter, record.event, record.sequenceNumber));
+        if (lanes.length === 1) lanes[0]!.push(kept);
+        else for (const record of kept) lanes[laneOf(record.partitionKey, lanes.length)]!.push([record]);
+        if (kept.length < read.records.length) {
+          // Filtered-out records are settled as they are read: nothing of them is held in memory.
+          const keptSet = new Set(kept);
+          const filteredOut = read.records.filter((record) => !keptSet.has(record)).map((record) => record.sequenceNumber);
+          metrics.filteredOutEvents.inc(labels, filteredOut.length);
+          await this.settleOrLoseLease(checkpointer, filteredOut);
+        }
+        continue;
+      }
+      const step = woke as LaneStep;
+      if (step.kind === 'failed') {
+        this.halt.abort(); // no new batches on the other lanes; the lease is released without writing
+        throw step.error;
+      }
+      if (step.kind === 'settled') {
+        await this.settleOrLoseLease(checkpointer, step.settled);
+        step.lane.advance();
+      }
+    }
+    return this.leaseLost ? 'LEASE_LOST' : 'SHUTTING_DOWN';
+  }
+
+  /** The processor of one lane: retries, bisect, partial responses and on-failure records, per Lambda's rules. */
+  private processorOf(): BatchProcessor {
+    const { source, mapping, metrics, labels } = this.options;
+    return new BatchProcessor({
       mapping,
       fn: this.options.fn,
       destinations: this.options.destinations,
@@ -210,53 +307,10 @@ export class ShardConsumer<R> {
       batchInfoKey: source.events.batchInfoKey,
       streamArn: source.streamArn,
       shardId: this.shardId,
-      halt,
+      halt: this.halt.signal,
       drain: this.drain.signal,
-      settle: (sequenceNumbers) => this.settle(sequenceNumbers),
       ...(this.options.now ? { now: this.options.now } : {}),
     });
-    const windowMs = mapping.MaximumBatchingWindowInSeconds * 1000;
-    const now = () => performance.now();
-    let nextReadAt = 0;
-    let bufferedSince = now();
-    let lastCompletion = now();
-
-    while (!halt.aborted) {
-      const t = now();
-      // MaximumBatchingWindowInSeconds: gather from the first buffered record (at the earliest when the previous
-      // invocation completed) until the window closes, the batch is full or the payload cap is reached.
-      const windowEnd = Math.max(bufferedSince, lastCompletion) + windowMs;
-      const windowOpen = windowMs > 0 && t < windowEnd;
-      const wantRead = !fetcher.ended && !assembler.isFull && (assembler.isEmpty || windowOpen);
-      if (wantRead) {
-        // Back-to-back while behind; once caught up, wait the idle interval (AWS polls an idle shard once a second).
-        const wait = assembler.isEmpty ? nextReadAt - t : Math.min(nextReadAt - t, windowEnd - t);
-        if (wait > 0) {
-          if (!(await sleep(wait, halt))) break;
-          continue;
-        }
-        const wasEmpty = assembler.isEmpty;
-        const read = await fetcher.fetch(halt);
-        if (!read) break;
-        nextReadAt = read.caughtUp ? now() + this.options.idlePollIntervalMs : 0;
-        if (read.records.length > 0) {
-          this.tracker.track(read.records.map((record) => record.sequenceNumber));
-          assembler.push(read.records.map((record) => ({ record, matched: filter.isEmpty || this.passesFilter(filter, record.event, record.sequenceNumber) })));
-          if (wasEmpty) bufferedSince = now();
-        }
-        continue;
-      }
-      if (assembler.isEmpty) return 'SHARD_ENDED'; // read to the end and everything settled
-
-      const batch = assembler.take()!;
-      if (batch.filteredOut.length > 0) {
-        metrics.filteredOutEvents.inc(labels, batch.filteredOut.length);
-        await this.settle(batch.filteredOut);
-      }
-      if (batch.records.length > 0 && (await processor.process(batch.records)) === 'interrupted') break;
-      lastCompletion = now();
-    }
-    return this.leaseLost ? 'LEASE_LOST' : 'SHUTTING_DOWN';
   }
 
   /**
@@ -272,47 +326,28 @@ export class ShardConsumer<R> {
     }
   }
 
-  /** Marks records settled and moves the checkpoint as far as the settled prefix allows. */
-  private async settle(sequenceNumbers: readonly string[]): Promise<void> {
-    this.tracker.settle(sequenceNumbers);
-    await this.commit();
-  }
-
-  /**
-   * Writes the checkpoint if it moved, retrying store errors with backoff until it succeeds or the consumer is
-   * halted. Throws LeaseLostError when the lease was taken.
-   * @returns false when halted before the write succeeded
-   */
-  private async commit(): Promise<boolean> {
-    for (let failures = 0; ; failures += 1) {
-      const target = this.tracker.checkpoint;
-      if (target === undefined || target === this.committed) return true;
-      try {
-        await this.options.checkpoints.commit(this.options.lease, target);
-        this.committed = target;
-        return true;
-      } catch (err) {
-        if (err instanceof LeaseLostError) {
-          this.leaseLost = true;
-          throw err;
-        }
-        this.logger.warn({ err, sequenceNumber: target, failures: failures + 1 }, 'checkpoint_commit_failed');
-        if (!(await sleep(exponentialDelayMs(ERROR_BACKOFF, failures + 1), this.halt.signal))) return false;
-      }
+  /** Checkpoints settled records; a lost lease stops every lane at once before it is reported. */
+  private async settleOrLoseLease(checkpointer: ShardCheckpointer, settled: readonly string[]): Promise<void> {
+    try {
+      await checkpointer.settle(settled);
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.loseLease();
+      throw err;
     }
   }
 
   private async finish(next: ShardConsumerState): Promise<ShardExitReason> {
     const { leases } = this.options;
+    const checkpointer = this.checkpointer;
     if (next === 'SHARD_ENDED') {
       this.transition('SHARD_ENDED');
       try {
-        await this.options.checkpoints.markShardEnded(this.options.lease, this.tracker.checkpoint);
+        await checkpointer!.markShardEnded();
       } catch (err) {
         if (err instanceof LeaseLostError) return this.finish('LEASE_LOST');
         throw err;
       }
-      this.logger.info({ lastSequenceNumber: this.tracker.checkpoint }, 'shard_ended');
+      this.logger.info({ lastSequenceNumber: checkpointer!.checkpoint }, 'shard_ended');
       await leases.release(this.shardId, { forget: true, counter: this.options.lease.counter });
       this.transition('DONE');
       return 'shard_ended';
@@ -320,16 +355,15 @@ export class ShardConsumer<R> {
     if (next === 'SHUTTING_DOWN') {
       this.transition('SHUTTING_DOWN');
       try {
-        // Final checkpoint: everything settled so far (usually already written after each batch).
-        const target = this.tracker.checkpoint;
-        if (target !== undefined && target !== this.committed) await this.options.checkpoints.commit(this.options.lease, target);
+        // Final checkpoint: everything settled so far (usually already written after each step).
+        await checkpointer?.flush();
       } catch (err) {
         if (err instanceof LeaseLostError) return this.finish('LEASE_LOST');
-        this.logger.warn({ err }, 'final_checkpoint_failed');
+        throw err;
       }
       await leases.release(this.shardId, { counter: this.options.lease.counter });
       this.transition('DONE');
-      this.logger.info({ reason: this.stopReason ?? 'shutting_down', checkpoint: this.tracker.checkpoint }, 'shard_consumer_stopped');
+      this.logger.info({ reason: this.stopReason ?? 'shutting_down', checkpoint: checkpointer?.checkpoint }, 'shard_consumer_stopped');
       return this.stopReason ?? 'shutting_down';
     }
     this.transition('LEASE_LOST');
@@ -338,4 +372,8 @@ export class ShardConsumer<R> {
     this.logger.warn({ counter: this.options.lease.counter }, 'shard_consumer_lease_lost');
     return 'lease_lost';
   }
+}
+
+function isRead(value: unknown): value is { readonly read: FetchResult | undefined } {
+  return typeof value === 'object' && value !== null && 'read' in value;
 }

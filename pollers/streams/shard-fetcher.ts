@@ -21,6 +21,11 @@ export interface ShardFetcherOptions<R> {
   readonly start: IteratorPosition;
   /** Records that arrived before this (epoch ms) are skipped until the first one at or after it. */
   readonly skipArrivedBeforeMs?: number;
+  /**
+   * Where a `LATEST` start goes on when its iterator must be taken again before anything was read (expired,
+   * refused): the pinned start, re-derived, never a fresh LATEST that would skip what arrived in between.
+   */
+  readonly latestResumesAt?: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number };
   /** Records per read. */
   readonly limit: number;
   readonly metrics: Metrics;
@@ -49,6 +54,8 @@ export class ShardFetcher<R> {
   private skipArrivedBefore: number | undefined;
   private finished = false;
   private failures = 0;
+  /** An iterator was taken from the start position at least once. */
+  private startTaken = false;
   private readonly random: () => number;
 
   constructor(private readonly options: ShardFetcherOptions<R>) {
@@ -64,13 +71,13 @@ export class ShardFetcher<R> {
 
   /** Reads once; undefined when `signal` aborted first. Errors are retried here and never thrown. */
   async fetch(signal: AbortSignal): Promise<FetchResult | undefined> {
-    const { reader, events, shardId, metrics, labels, logger } = this.options;
+    const { reader, shardId, metrics, labels, logger } = this.options;
     while (!signal.aborted) {
       try {
         this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
         const result = await reader.getRecords(this.iterator, this.options.limit, signal);
         this.failures = 0;
-        const read = result.records.map((record) => events.build(record, shardId));
+        const read = result.records.map((record) => this.build(record));
         let records = read;
         if (this.skipThrough !== undefined && records.length > 0) {
           const floor = this.skipThrough;
@@ -126,9 +133,31 @@ export class ShardFetcher<R> {
     return undefined;
   }
 
+  /**
+   * The record as an event; one that cannot be built (e.g. a value the converter does not know) comes out
+   * marked with its error, to be given up on its own instead of failing every read of the shard.
+   */
+  private build(record: R): StreamRecord {
+    const { events, shardId } = this.options;
+    try {
+      return events.build(record, shardId);
+    } catch (buildError) {
+      const identity = events.identify(record);
+      this.options.metrics.eventBuildFailures.inc(this.options.labels);
+      this.options.logger.error({ shardId, err: buildError, sequenceNumber: identity.sequenceNumber }, 'event_build_failed');
+      return { event: {}, json: '{}', ...identity, buildError };
+    }
+  }
+
   private position(): IteratorPosition {
-    return this.lastSequenceNumber === undefined
-      ? this.start
-      : { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };
+    if (this.lastSequenceNumber !== undefined) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };
+    const resume = this.options.latestResumesAt;
+    if (this.startTaken && this.start.type === 'LATEST' && resume) {
+      this.start = resume.start;
+      if (resume.skipArrivedBeforeMs !== undefined) this.skipArrivedBefore = resume.skipArrivedBeforeMs;
+      this.options.logger.info({ shardId: this.options.shardId, position: this.start, skipArrivedBeforeMs: this.skipArrivedBefore }, 'shard_latest_resumed_from_pin');
+    }
+    this.startTaken = true;
+    return this.start;
   }
 }

@@ -12,7 +12,15 @@ export interface StreamRecord {
   readonly arrivalEpochMs: number;
   /** Kinesis partition key; DynamoDB: the item keys as JSON. Orders records with ParallelizationFactor > 1. */
   readonly partitionKey: string;
+  /**
+   * Set when the record could not be turned into an event (`event` is then empty): it is never sent; it is given
+   * up alone, as an exhausted record, so the shard moves on and the failure record names it.
+   */
+  readonly buildError?: unknown;
 }
+
+/** What the engine needs about a record that could not be built: where it is in the shard and when it arrived. */
+export type RecordIdentity = Pick<StreamRecord, 'sequenceNumber' | 'arrivalEpochMs' | 'partitionKey'>;
 
 /**
  * Turns one source record into a Lambda event record (per source: Kinesis, DynamoDB Streams).
@@ -22,4 +30,6 @@ export interface StreamEventBuilder<R> {
   /** Batch-info key of the on-failure record. */
   readonly batchInfoKey: BatchInfoKey;
   build(record: R, shardId: string): StreamRecord;
+  /** The record's position and arrival, read without building the event; never throws. */
+  identify(record: R): RecordIdentity;
 }

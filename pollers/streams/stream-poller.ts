@@ -1,13 +1,11 @@
+import { readProblem } from '../../src/mappings/mapping-status.js';
 import { InvalidParameterValueException } from '../../src/errors/api-error.js';
 import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
-import { RedisCheckpointStore } from '../../src/checkpoints/redis-checkpoint-store.js';
 import type { ShardCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
 import type { HeldLease } from '../../src/leases/lease.js';
 import { LeaseCoordinator, type LeaseChange } from '../../src/leases/lease-coordinator.js';
-import type { LeaseStore } from '../../src/leases/lease-store.js';
 import { DEFAULT_LEASE_TIMINGS, type LeaseTimings } from '../../src/leases/lease-timings.js';
-import { RedisLeaseStore } from '../../src/leases/redis-lease-store.js';
 import type { Poller, PollerContext } from '../../src/mappings/poller.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels } from '../../src/observability/metrics.js';
@@ -29,8 +27,6 @@ export interface StreamPollerOptions {
   /** @defaultValue {@link SHARD_SYNC_INTERVAL_MS} */
   readonly shardSyncIntervalMs?: number;
   /** Stores; Redis ones on the context's connection by default. */
-  readonly leaseStore?: LeaseStore;
-  readonly checkpointStore?: CheckpointStore;
   /** Wall clock, epoch ms, for record ages. @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -80,9 +76,8 @@ export class StreamPoller<R> implements Poller {
     this.now = options.now;
     this.logger = context.logger;
     this.labels = { mapping: mapping.UUID, function: mapping.FunctionName, source: source.events.source };
-    this.checkpoints = options.checkpointStore ?? new RedisCheckpointStore(context.redis, context.keys, mapping.UUID);
-    const leaseStore = options.leaseStore ?? new RedisLeaseStore(context.redis, context.keys, mapping.UUID);
-    this.leases = new LeaseCoordinator(leaseStore, context.workerId, this.timings, this.logger);
+    this.checkpoints = context.checkpoints;
+    this.leases = new LeaseCoordinator(context.leases, context.workerId, this.timings, this.logger);
     this.filter = FilterCriteriaMatcher.compile(mapping.FilterCriteria, source.events.source);
   }
 
@@ -147,6 +142,7 @@ export class StreamPoller<R> implements Poller {
           job.failures += 1;
           const delayMs = Math.min(job.intervalMs, exponentialDelayMs(ERROR_BACKOFF, job.failures));
           this.context.metrics.pollingErrors.inc(this.labels);
+          this.context.status.record(readProblem(err));
           this.logger.warn({ err, job: job.name, failures: job.failures, delayMs }, 'stream_poller_job_failed');
           job.next = performance.now() + delayMs;
         }

@@ -1,5 +1,14 @@
 import { compareSequenceNumbers } from './sequence-number.js';
 
+/** A tracked record not yet settled, linked in shard order to the unsettled records around it. */
+interface Unsettled {
+  readonly sequenceNumber: string;
+  /** Highest settled sequence number after this record and before the next unsettled one. */
+  settledAfter: string | undefined;
+  previous: Unsettled | undefined;
+  next: Unsettled | undefined;
+}
+
 /**
  * The records of one shard from the moment they are read until they are settled, in read order; it says how
  * far the checkpoint may move: the highest sequence number below which every record is settled — succeeded,
@@ -7,12 +16,14 @@ import { compareSequenceNumbers } from './sequence-number.js';
  * work and never backwards.
  *
  * Records must be tracked in shard order (strictly increasing sequence numbers); settling may happen in any
- * order (several batches of one shard may be in flight).
+ * order (several batches of one shard may be in flight). Memory grows with the unsettled records only: a settled
+ * record is folded into the unsettled record before it, so a shard whose reads are mostly filtered out, or whose
+ * other lanes run far ahead of a retrying one, holds nothing for them.
  */
 export class SequenceTracker {
-  /** Tracked, not yet checkpointable records in shard order; `true` once settled. */
-  private readonly pending: { readonly sequenceNumber: string; settled: boolean }[] = [];
-  private readonly index = new Map<string, { readonly sequenceNumber: string; settled: boolean }>();
+  private readonly index = new Map<string, Unsettled>();
+  private first: Unsettled | undefined;
+  private last: Unsettled | undefined;
   private lastTracked: string | undefined;
   private checkpointable: string | undefined;
 
@@ -31,8 +42,10 @@ export class SequenceTracker {
       if (this.lastTracked !== undefined && compareSequenceNumbers(sequenceNumber, this.lastTracked) <= 0) {
         throw new RangeError(`sequence number ${sequenceNumber} is not above ${this.lastTracked}`);
       }
-      const entry = { sequenceNumber, settled: false };
-      this.pending.push(entry);
+      const entry: Unsettled = { sequenceNumber, settledAfter: undefined, previous: this.last, next: undefined };
+      if (this.last) this.last.next = entry;
+      else this.first = entry;
+      this.last = entry;
       this.index.set(sequenceNumber, entry);
       this.lastTracked = sequenceNumber;
     }
@@ -41,18 +54,21 @@ export class SequenceTracker {
   /**
    * Marks records settled and returns the new checkpointable sequence number (unchanged when a record before
    * them is still unsettled).
-   * @throws RangeError for a sequence number that is not tracked
+   * @throws RangeError for a sequence number that is not tracked or already settled
    */
   settle(sequenceNumbers: readonly string[]): string | undefined {
     for (const sequenceNumber of sequenceNumbers) {
       const entry = this.index.get(sequenceNumber);
       if (!entry) throw new RangeError(`sequence number ${sequenceNumber} is not tracked`);
-      entry.settled = true;
-    }
-    while (this.pending.length > 0 && this.pending[0]!.settled) {
-      const entry = this.pending.shift()!;
-      this.index.delete(entry.sequenceNumber);
-      this.checkpointable = entry.sequenceNumber;
+      this.index.delete(sequenceNumber);
+      // Everything from this record up to the next unsettled one is settled now.
+      const settledThrough = entry.settledAfter ?? entry.sequenceNumber;
+      if (entry.previous) entry.previous.settledAfter = settledThrough;
+      else this.checkpointable = settledThrough;
+      if (entry.previous) entry.previous.next = entry.next;
+      else this.first = entry.next;
+      if (entry.next) entry.next.previous = entry.previous;
+      else this.last = entry.previous;
     }
     return this.checkpointable;
   }
@@ -64,11 +80,11 @@ export class SequenceTracker {
 
   /** Records tracked and not yet settled. */
   get unsettledCount(): number {
-    return this.pending.filter((entry) => !entry.settled).length;
+    return this.index.size;
   }
 
   /** True when every tracked record is settled. */
   get allSettled(): boolean {
-    return this.pending.length === 0;
+    return this.first === undefined;
   }
 }

@@ -6,6 +6,8 @@ import { defaultRegion, type Env } from './env.js';
 import { interpolate } from './interpolate.js';
 import { integerIn, validateFunctions } from './validate-functions.js';
 import {
+  DEFAULT_ASYNC_CONCURRENCY,
+  DEFAULT_ASYNC_TIME_SCALE,
   DEFAULT_DRAIN_TIMEOUT_SECONDS,
   DEFAULT_REDIS_KEY_PREFIX,
   DEFAULT_REDIS_URL,
@@ -21,7 +23,7 @@ import { validateMapping } from '../mappings/validate-mapping.js';
 import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
 import { duplicateMappingMessage } from '../mappings/mapping-store.js';
 
-const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams']);
+const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams', 'async']);
 
 /** Reads, interpolates and validates a YAML configuration file. Throws ConfigError listing every problem. */
 export function loadConfigFile(file: string, env: Env): ServiceConfig {
@@ -90,6 +92,7 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   const log = section(root, 'log', ['level'], issues);
   const shutdown = section(root, 'shutdown', ['drainTimeoutSeconds'], issues);
   const streams = section(root, 'streams', ['idlePollIntervalMs'], issues);
+  const asyncSection = section(root, 'async', ['concurrency', 'timeScale'], issues);
 
   const level = log.level ?? 'info';
   if (!LOG_LEVELS.includes(level as LogLevel)) {
@@ -115,6 +118,10 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
     shutdown: { drainTimeoutSeconds: integerIn(shutdown.drainTimeoutSeconds, 'shutdown.drainTimeoutSeconds', 0, 3600, DEFAULT_DRAIN_TIMEOUT_SECONDS, issues) },
     streams: {
       idlePollIntervalMs: integerIn(streams.idlePollIntervalMs, 'streams.idlePollIntervalMs', 0, 60_000, DEFAULT_STREAM_IDLE_POLL_INTERVAL_MS, issues),
+    },
+    async: {
+      concurrency: integerIn(asyncSection.concurrency, 'async.concurrency', 1, 1_000, DEFAULT_ASYNC_CONCURRENCY, issues),
+      timeScale: numberIn(asyncSection.timeScale, 'async.timeScale', 0.0001, 1, DEFAULT_ASYNC_TIME_SCALE, issues),
     },
   };
 }
@@ -174,6 +181,15 @@ function section(root: Record<string, unknown>, name: string, fields: readonly s
   }
   for (const key of Object.keys(value)) {
     if (!fields.includes(key)) issues.push({ path: `${name}.${key}`, message: 'is not a supported field' });
+  }
+  return value;
+}
+
+function numberIn(value: unknown, path: string, min: number, max: number, fallback: number, issues: ValidationIssue[]): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    issues.push({ path, message: `${JSON.stringify(value)} must be a number in ${min}..${max}` });
+    return fallback;
   }
   return value;
 }

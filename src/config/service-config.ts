@@ -17,6 +17,13 @@ export interface ServiceConfig {
   readonly region: string;
   readonly shutdown: { readonly drainTimeoutSeconds: number };
   readonly streams: { readonly idlePollIntervalMs: number };
+  /** Asynchronous invocation (InvocationType Event). */
+  readonly async: {
+    /** Events invoked at once by one process. */
+    readonly concurrency: number;
+    /** Multiplies every asynchronous retry wait and maximum event age; 1 = AWS's timings, smaller for tests. */
+    readonly timeScale: number;
+  };
 }
 
 /** An access key pair clients sign API requests with (AWS Signature Version 4). */
@@ -37,3 +44,7 @@ export const DEFAULT_REDIS_KEY_PREFIX = 'esm-poller';
 export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
 /** Pause between polls of a caught-up shard: AWS polls each shard once per second when idle (spec §3.5). */
 export const DEFAULT_STREAM_IDLE_POLL_INTERVAL_MS = 1_000;
+/** Asynchronous events invoked at once by one process. */
+export const DEFAULT_ASYNC_CONCURRENCY = 32;
+/** AWS's asynchronous timings unscaled. */
+export const DEFAULT_ASYNC_TIME_SCALE = 1;

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ValidationIssue } from './config-error.js';
+import { EventInvokeConfigError, validateEventInvokeConfig, type EventInvokeConfig } from '../async/event-invoke-config.js';
+import { parseDestinationArn } from '../destinations/destination-arn.js';
 import {
   DEFAULT_FUNCTION_TIMEOUT_SECONDS,
   DEFAULT_MEMORY_SIZE_MB,
@@ -14,7 +16,18 @@ import {
 /** Lambda function names: letters, digits, hyphens and underscores, 1–64 characters. */
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]+))?$/;
-const FUNCTION_FIELDS = new Set(['handler', 'url', 'arn', 'timeout', 'memorySize', 'reservedConcurrency', 'description']);
+const FUNCTION_FIELDS = new Set([
+  'handler',
+  'url',
+  'arn',
+  'timeout',
+  'memorySize',
+  'reservedConcurrency',
+  'description',
+  'eventInvokeConfig',
+  'deadLetterConfig',
+]);
+const EVENT_INVOKE_CONFIG_FIELDS = new Set(['MaximumRetryAttempts', 'MaximumEventAgeInSeconds', 'DestinationConfig']);
 /** Export used when a handler reference names only the file. */
 const DEFAULT_HANDLER_EXPORT = 'handler';
 
@@ -26,19 +39,27 @@ export function validateFunctions(raw: unknown, baseDir: string, issues: Validat
     issues.push({ path: 'functions', message: 'must be a map from function name to its target' });
     return functions;
   }
+  const functionNames = new Set(Object.keys(raw));
   for (const [name, value] of Object.entries(raw)) {
     const path = `functions.${name}`;
     if (!FUNCTION_NAME.test(name)) {
       issues.push({ path, message: `function name '${name}' must be 1..64 letters, digits, '-' or '_'` });
       continue;
     }
-    const definition = validateFunction(name, value, path, baseDir, issues);
+    const definition = validateFunction(name, value, path, baseDir, issues, functionNames);
     if (definition) functions.set(name, definition);
   }
   return functions;
 }
 
-function validateFunction(name: string, raw: unknown, path: string, baseDir: string, issues: ValidationIssue[]): FunctionDefinition | undefined {
+function validateFunction(
+  name: string,
+  raw: unknown,
+  path: string,
+  baseDir: string,
+  issues: ValidationIssue[],
+  functionNames: ReadonlySet<string>,
+): FunctionDefinition | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     issues.push({ path, message: 'must be a map with exactly one of handler, url or arn' });
     return undefined;
@@ -62,8 +83,65 @@ function validateFunction(name: string, raw: unknown, path: string, baseDir: str
     fields.reservedConcurrency === undefined
       ? undefined
       : integerIn(fields.reservedConcurrency, `${path}.reservedConcurrency`, 0, 1_000_000, 0, issues);
+  const eventInvokeConfig = fields.eventInvokeConfig === undefined ? undefined : readEventInvokeConfig(fields.eventInvokeConfig, name, `${path}.eventInvokeConfig`, functionNames, issues);
+  const deadLetterConfig = fields.deadLetterConfig === undefined ? undefined : readDeadLetterConfig(fields.deadLetterConfig, `${path}.deadLetterConfig`, issues);
   if (issues.length > before || !target) return undefined;
-  return { name, target, timeoutSeconds, memorySizeMb, ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}) };
+  return {
+    name,
+    target,
+    timeoutSeconds,
+    memorySizeMb,
+    ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+    ...(eventInvokeConfig ? { eventInvokeConfig } : {}),
+    ...(deadLetterConfig ? { deadLetterConfig } : {}),
+  };
+}
+
+/** `eventInvokeConfig:` — the fields of PutFunctionEventInvokeConfig, with AWS's ranges and messages. */
+function readEventInvokeConfig(
+  raw: unknown,
+  functionName: string,
+  path: string,
+  functionNames: ReadonlySet<string>,
+  issues: ValidationIssue[],
+): EventInvokeConfig | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    issues.push({ path, message: 'must be a map of MaximumRetryAttempts, MaximumEventAgeInSeconds and DestinationConfig' });
+    return undefined;
+  }
+  const fields = raw as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => !EVENT_INVOKE_CONFIG_FIELDS.has(key));
+  for (const key of unknown) issues.push({ path: `${path}.${key}`, message: 'is not a supported field' });
+  if (unknown.length > 0) return undefined;
+  try {
+    return validateEventInvokeConfig(fields, { functionName, functionNames });
+  } catch (err) {
+    if (!(err instanceof EventInvokeConfigError)) throw err;
+    issues.push({ path, message: err.message });
+    return undefined;
+  }
+}
+
+/** `deadLetterConfig: { TargetArn }` — an SQS queue or SNS topic for asynchronous events that failed. */
+function readDeadLetterConfig(raw: unknown, path: string, issues: ValidationIssue[]): { TargetArn: string } | undefined {
+  const target = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).TargetArn : undefined;
+  const extra = typeof raw === 'object' && raw !== null ? Object.keys(raw).filter((key) => key !== 'TargetArn') : [];
+  for (const key of extra) issues.push({ path: `${path}.${key}`, message: 'is not a supported field' });
+  if (typeof target !== 'string') {
+    issues.push({ path, message: 'must be a map { TargetArn: <SQS queue or SNS topic ARN> }' });
+    return undefined;
+  }
+  let service: string | undefined;
+  try {
+    service = parseDestinationArn(target).service;
+  } catch {
+    service = undefined;
+  }
+  if (service !== 'sqs' && service !== 'sns') {
+    issues.push({ path: `${path}.TargetArn`, message: `'${target}' is not an SQS queue or SNS topic ARN: a dead-letter queue is one of those` });
+    return undefined;
+  }
+  return extra.length > 0 ? undefined : { TargetArn: target };
 }
 
 function validateTarget(kind: 'handler' | 'url' | 'arn', value: unknown, path: string, baseDir: string, issues: ValidationIssue[]): FunctionTarget | undefined {

@@ -6,8 +6,6 @@ export const DEFAULT_DELIVERY_BACKOFF_MS = 1_000;
 export const DEFAULT_MAX_DELIVERY_BACKOFF_MS = 300_000;
 /** Jitter of the delivery backoff: each delay is uniform in [0.8·d, d]. */
 export const DELIVERY_BACKOFF_JITTER = 0.2;
-/** Name of the strategy in a job's `backoff` option; BullMQ hands it to the worker's custom strategy. */
-export const CAPPED_EXPONENTIAL_BACKOFF = 'capped-exponential';
 
 /**
  * Delay before the next delivery attempt after `attemptsMade` failed ones (1-based): `baseMs`·2^(n−1), at most

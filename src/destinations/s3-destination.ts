@@ -1,12 +1,12 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3BucketArn } from './destination-arn.js';
+import { PermanentDestinationError } from './destination-error.js';
 import type { DestinationTarget, QueuedDelivery } from './destination-target.js';
-import { s3ObjectKey } from './s3-object-key.js';
 
 /**
- * Delivers failure records to an S3 bucket as JSON objects (spec §3.7): the record plus `payload`, the whole
- * invocation event as an escaped JSON string, under `aws/lambda/<ESM-UUID>/<shardId>/YYYY/MM/DD/…`.
- * The key's random part is the delivery id, so a retried attempt overwrites the same object.
+ * Writes a delivery to an S3 bucket as one JSON object, under the key fixed when it was queued (spec §3.7:
+ * `aws/lambda/<ESM-UUID>/<shardId>/…`, §6.3: `aws/lambda/async/<function>/…`). The key's random part is the
+ * delivery id, so a retried attempt overwrites the same object.
  */
 export class S3Destination implements DestinationTarget {
   constructor(
@@ -15,17 +15,11 @@ export class S3Destination implements DestinationTarget {
   ) {}
 
   async deliver(delivery: QueuedDelivery, signal?: AbortSignal): Promise<void> {
-    const key = s3ObjectKey(delivery.mappingUuid, delivery.shardId, recordTime(delivery.record), delivery.deliveryId);
-    const body = JSON.stringify({ ...delivery.record, payload: delivery.payload });
+    const object = delivery.s3Object;
+    if (!object) throw new PermanentDestinationError(`The delivery ${delivery.deliveryId} has no S3 object`, delivery.destinationArn);
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+      new PutObjectCommand({ Bucket: this.bucket.bucket, Key: object.key, Body: object.body, ContentType: 'application/json' }),
       { abortSignal: signal },
     );
   }
-}
-
-/** The record's own `timestamp`; the current time if it has none that parses. */
-function recordTime(record: Record<string, unknown>): Date {
-  const parsed = typeof record.timestamp === 'string' ? new Date(record.timestamp) : undefined;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed : new Date();
 }

@@ -2,11 +2,11 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { SnsTopicArn } from './destination-arn.js';
 import { UnsupportedDestinationError } from './destination-error.js';
 import type { DestinationTarget, QueuedDelivery } from './destination-target.js';
+import { messageAttributesOf } from './message-attributes.js';
 
 /**
- * Delivers failure records to a standard SNS topic: the record JSON is the notification `Message` (spec §3.7).
- * The record sent to SNS never carries the invocation payload, so it stays far below SNS's 256 KB limit (the
- * part AWS would drop to fit is the payload).
+ * Delivers to a standard SNS topic: the record JSON (or a dead-letter event) is the notification `Message`
+ * (spec §3.7, §6.3). Stream failure records sent to SNS never carry the invocation payload.
  */
 export class SnsDestination implements DestinationTarget {
   constructor(
@@ -16,8 +16,8 @@ export class SnsDestination implements DestinationTarget {
 
   async deliver(delivery: QueuedDelivery, signal?: AbortSignal): Promise<void> {
     // AWS does not deliver on-failure records to FIFO topics; the attempt counts as a delivery failure.
-    if (this.topic.fifo) throw new UnsupportedDestinationError(this.topic.arn, 'FIFO topics are not supported as on-failure destinations');
-    await this.sns.send(new PublishCommand({ TopicArn: this.topic.arn, Message: JSON.stringify(delivery.record) }), {
+    if (this.topic.fifo) throw new UnsupportedDestinationError(this.topic.arn, 'FIFO topics are not supported as destinations');
+    await this.sns.send(new PublishCommand({ TopicArn: this.topic.arn, Message: delivery.message, MessageAttributes: messageAttributesOf(delivery.messageAttributes) }), {
       abortSignal: signal,
     });
   }

@@ -2,9 +2,10 @@ import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk
 import type { SqsQueueArn } from './destination-arn.js';
 import { UnsupportedDestinationError } from './destination-error.js';
 import type { DestinationTarget, QueuedDelivery } from './destination-target.js';
+import { messageAttributesOf } from './message-attributes.js';
 
 /**
- * Delivers failure records to a standard SQS queue: the record JSON is the message body (spec §3.7).
+ * Delivers to a standard SQS queue: the record JSON (or a dead-letter event) is the message body (spec §3.7, §6.3).
  * The queue URL is looked up once by name and owner account, and looked up again after a failed send, in case
  * the queue was deleted and created again.
  */
@@ -18,10 +19,10 @@ export class SqsDestination implements DestinationTarget {
 
   async deliver(delivery: QueuedDelivery, signal?: AbortSignal): Promise<void> {
     // AWS does not deliver on-failure records to FIFO queues; the attempt counts as a delivery failure.
-    if (this.queue.fifo) throw new UnsupportedDestinationError(this.queue.arn, 'FIFO queues are not supported as on-failure destinations');
+    if (this.queue.fifo) throw new UnsupportedDestinationError(this.queue.arn, 'FIFO queues are not supported as destinations');
     try {
       const url = await this.url(signal);
-      await this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(delivery.record) }), {
+      await this.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: delivery.message, MessageAttributes: messageAttributesOf(delivery.messageAttributes) }), {
         abortSignal: signal,
       });
     } catch (err) {

@@ -22,7 +22,12 @@ export type InitResult =
   | { readonly kind: 'init_exit'; readonly exitCode: number; readonly outOfMemory: boolean; readonly error?: LambdaErrorObject };
 
 /** How one invocation in this environment ended. */
-export type RunResult =
+export type RunResult = RunOutcome & {
+  /** What the handler logged during the run, as Lambda's log lines; only when the run collected logs. */
+  readonly logs?: string;
+};
+
+type RunOutcome =
   | { readonly kind: 'result'; readonly payload: string }
   /** The handler failed; the environment is still usable. */
   | { readonly kind: 'error'; readonly error: LambdaErrorObject }
@@ -45,6 +50,15 @@ interface PendingRun {
   readonly requestId: string;
   readonly resolve: (result: RunResult) => void;
   readonly timer: NodeJS.Timeout;
+  /** Log lines of this run, when collected (`X-Amz-Log-Type: Tail`). */
+  readonly logs?: string[];
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Collect what the handler logs during the run into the result's `logs`. */
+  readonly collectLogs?: boolean;
+  readonly clientContext?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -108,7 +122,7 @@ export class ExecutionEnvironment {
   }
 
   /** Runs one invocation. Never rejects; a timeout or a crash ends it and this environment. */
-  run(requestId: string, payload: string, timeoutMs: number): Promise<RunResult> {
+  run(requestId: string, payload: string, timeoutMs: number, options: RunOptions = {}): Promise<RunResult> {
     if (this.pending) throw new Error(`execution environment ${this.options.data.logStreamName} is busy`);
     if (!this.alive) return Promise.resolve({ kind: 'exit', error: exitErrorObject(requestId, this.exitCode ?? 0) });
     this.lastRequestId = requestId;
@@ -118,8 +132,14 @@ export class ExecutionEnvironment {
         this.finishRun({ kind: 'timeout' });
         void this.terminate();
       }, timeoutMs);
-      this.pending = { requestId, resolve, timer };
-      const message: ParentMessage = { type: 'invoke', requestId, payload, deadlineMs: Date.now() + timeoutMs };
+      this.pending = { requestId, resolve, timer, ...(options.collectLogs ? { logs: [] } : {}) };
+      const message: ParentMessage = {
+        type: 'invoke',
+        requestId,
+        payload,
+        deadlineMs: Date.now() + timeoutMs,
+        ...(options.clientContext ? { clientContext: options.clientContext } : {}),
+      };
       this.worker.postMessage(message);
     });
   }
@@ -164,6 +184,8 @@ export class ExecutionEnvironment {
         if (!this.pending) this.logger.warn({ error: message.error }, 'function_environment_crashed_idle');
         return;
       case 'log':
+        // The Node.js runtime's line format: timestamp, request id, level, message.
+        this.pending?.logs?.push(`${new Date().toISOString()}\t${message.requestId ?? this.pending.requestId}\t${message.level}\t${message.text}\n`);
         this.logger.debug({ functionName: this.options.data.functionName, requestId: message.requestId ?? this.lastRequestId, logLevel: message.level, text: message.text }, 'function_log');
         return;
     }
@@ -197,13 +219,14 @@ export class ExecutionEnvironment {
     if (!pending) return;
     this.pending = undefined;
     clearTimeout(pending.timer);
-    pending.resolve(result);
+    pending.resolve(pending.logs ? { ...result, logs: pending.logs.join('') } : result);
   }
 
   /** Raw writes of the handler to stdout/stderr become `function_log` events, one per line. */
   private pipeLines(stream: Readable, name: 'stdout' | 'stderr'): void {
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('line', (text) => {
+      this.pending?.logs?.push(`${text}\n`);
       this.logger.debug({ functionName: this.options.data.functionName, requestId: this.pending?.requestId ?? this.lastRequestId, stream: name, text }, 'function_log');
     });
   }

@@ -1,3 +1,5 @@
+import type { EventInvokeConfig } from '../async/event-invoke-config.js';
+
 /** A function as declared under `functions:` in the configuration, after validation and defaults. */
 export type FunctionTarget =
   | { readonly type: 'handler'; readonly file: string; readonly exportName: string }
@@ -13,6 +15,10 @@ export interface FunctionDefinition {
   readonly memorySizeMb: number;
   /** Maximum concurrent invocations; past it invocations are throttled. Undefined = unreserved. */
   readonly reservedConcurrency?: number;
+  /** Asynchronous invocation settings of the file (spec §6.2), applied at start. */
+  readonly eventInvokeConfig?: EventInvokeConfig;
+  /** Dead-letter queue (SQS queue or SNS topic) of asynchronous events that failed (spec §6.3). */
+  readonly deadLetterConfig?: { readonly TargetArn: string };
 }
 
 /** Lambda's default function timeout, seconds. */

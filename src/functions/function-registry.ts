@@ -36,7 +36,9 @@ export class FunctionRegistry {
     }
     const effectiveQualifier = qualifier ?? nameQualifier;
     const fn = this.functions.get(name!);
-    if (!fn || (effectiveQualifier !== undefined && effectiveQualifier !== '$LATEST')) {
+    // A function of another region or account is not the local function of that name.
+    const elsewhere = (region !== undefined && region !== this.region) || (account !== undefined && account !== LOCAL_ACCOUNT_ID);
+    if (!fn || elsewhere || (effectiveQualifier !== undefined && effectiveQualifier !== '$LATEST')) {
       const arn = `arn:aws:lambda:${region ?? this.region}:${account ?? LOCAL_ACCOUNT_ID}:function:${name}`;
       throw new ApiError('ResourceNotFoundException', `Function not found: ${effectiveQualifier ? `${arn}:${effectiveQualifier}` : arn}`);
     }

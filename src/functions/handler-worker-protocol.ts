@@ -27,6 +27,8 @@ export interface InvokeMessage {
   readonly payload: string;
   /** Epoch milliseconds at which the invocation times out (`context.getRemainingTimeInMillis()`). */
   readonly deadlineMs: number;
+  /** The caller's client context (`context.clientContext`), when it sent one. */
+  readonly clientContext?: Readonly<Record<string, unknown>>;
 }
 
 export type ParentMessage = InvokeMessage;

@@ -36,6 +36,7 @@ interface LambdaContext {
   readonly awsRequestId: string;
   readonly logGroupName: string;
   readonly logStreamName: string;
+  readonly clientContext?: Readonly<Record<string, unknown>>;
   getRemainingTimeInMillis(): number;
   /** Legacy completion methods, still offered by the runtime. */
   done(error?: unknown, result?: unknown): void;
@@ -128,6 +129,7 @@ function runHandler(handler: Handler, event: unknown, message: InvokeMessage): P
       awsRequestId: message.requestId,
       logGroupName: data.logGroupName,
       logStreamName: data.logStreamName,
+      ...(message.clientContext ? { clientContext: message.clientContext } : {}),
       getRemainingTimeInMillis: () => Math.max(0, message.deadlineMs - Date.now()),
       done: (error, result) => settle(error, result),
       succeed: (result) => settle(undefined, result),

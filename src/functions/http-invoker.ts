@@ -35,7 +35,7 @@ type BaseFields = { readonly requestId: string; readonly durationMs: number; rea
  * Lambda's Invoke API answers. 2xx = success (body = result; an empty body is `null`); 2xx with
  * `X-Amz-Function-Error` = function error (body = error object); 429 = throttled (`Reason` from the body);
  * other statuses = function error `HttpError`; no answer within the timeout = timed out; no connection =
- * invoke error. The request carries `x-amz-request-id`.
+ * invoke error. The request carries `x-amz-request-id`, and `x-amz-client-context` when the caller sent one.
  */
 export class HttpInvoker implements Invoker {
   private readonly url: URL;
@@ -64,7 +64,7 @@ export class HttpInvoker implements Invoker {
   }
 
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
-    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID()));
+    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID(), options.clientContext));
   }
 
   /** Waits for in-flight requests (bounded by the timeout), then closes the pooled sockets. */
@@ -74,7 +74,7 @@ export class HttpInvoker implements Invoker {
     this.agent.destroy();
   });
 
-  private run(payload: string, requestId: string): Promise<InvokeOutcome> {
+  private run(payload: string, requestId: string, clientContext?: Readonly<Record<string, unknown>>): Promise<InvokeOutcome> {
     const started = performance.now();
     let executedVersion = DEFAULT_EXECUTED_VERSION;
     const base = (): BaseFields => ({ requestId, durationMs: performance.now() - started, executedVersion });
@@ -102,7 +102,13 @@ export class HttpInvoker implements Invoker {
           {
             method: 'POST',
             agent: this.agent,
-            headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-amz-request-id': requestId },
+            headers: {
+              'content-type': 'application/json',
+              'content-length': body.length,
+              'x-amz-request-id': requestId,
+              // The caller's client context travels on as Lambda's header (base64 JSON).
+              ...(clientContext ? { 'x-amz-client-context': Buffer.from(JSON.stringify(clientContext)).toString('base64') } : {}),
+            },
           },
           (response) => {
             executedVersion = headerOf(response, 'x-amz-executed-version') ?? DEFAULT_EXECUTED_VERSION;

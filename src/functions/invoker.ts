@@ -15,6 +15,8 @@ interface OutcomeBase {
   readonly durationMs: number;
   /** Version that ran, as Lambda's `X-Amz-Executed-Version` (`$LATEST` for local targets). */
   readonly executedVersion: string;
+  /** What the function logged during this invocation, when asked with `logType: 'Tail'` and the target can tell. */
+  readonly log?: string;
 }
 
 /** The function ran and returned; `payload` is its result as JSON text (`null` for undefined). */
@@ -53,6 +55,10 @@ export interface InvokeOptions {
   readonly signal?: AbortSignal;
   /** Request id to use; a fresh UUID when absent. */
   readonly requestId?: string;
+  /** `Tail`: collect what the function logs during the invocation into the outcome's `log` (module handlers). */
+  readonly logType?: 'Tail';
+  /** The caller's client context (decoded `X-Amz-Client-Context`), given to module handlers as `context.clientContext`. */
+  readonly clientContext?: Readonly<Record<string, unknown>>;
 }
 
 export interface Invoker {

@@ -63,7 +63,7 @@ export class LambdaInvoker implements Invoker {
   }
 
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
-    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID()));
+    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID(), options));
   }
 
   /** Waits for in-flight invocations; the shared client belongs to the AwsClientFactory. */
@@ -72,11 +72,12 @@ export class LambdaInvoker implements Invoker {
     await this.inFlight.drain();
   });
 
-  private async run(payload: string, requestId: string): Promise<InvokeOutcome> {
+  private async run(payload: string, requestId: string, options: InvokeOptions): Promise<InvokeOutcome> {
     const started = performance.now();
     let executedVersion = DEFAULT_EXECUTED_VERSION;
     let answeredRequestId = requestId;
-    const base = () => ({ requestId: answeredRequestId, durationMs: performance.now() - started, executedVersion });
+    let log: string | undefined;
+    const base = () => ({ requestId: answeredRequestId, durationMs: performance.now() - started, executedVersion, ...(log !== undefined ? { log } : {}) });
     if (this.closing) return { kind: 'invoke_error', error: new InvokerClosedError(this.definition.name), ...base() };
     const timeoutSeconds = this.definition.timeoutSeconds;
     const controller = new AbortController();
@@ -86,11 +87,14 @@ export class LambdaInvoker implements Invoker {
       ...(this.target.qualifier !== undefined ? { Qualifier: this.target.qualifier } : {}),
       InvocationType: 'RequestResponse',
       Payload: Buffer.from(payload, 'utf8'),
+      ...(options.logType === 'Tail' ? { LogType: 'Tail' as const } : {}),
+      ...(options.clientContext ? { ClientContext: Buffer.from(JSON.stringify(options.clientContext)).toString('base64') } : {}),
     });
     try {
       const response = await this.client.send(command, { abortSignal: controller.signal });
       executedVersion = response.ExecutedVersion ?? DEFAULT_EXECUTED_VERSION;
       answeredRequestId = response.$metadata.requestId ?? requestId;
+      if (response.LogResult !== undefined) log = Buffer.from(response.LogResult, 'base64').toString('utf8');
       const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
       if (response.FunctionError !== undefined) {
         const { payload: errorPayload, error } = parseErrorPayload(text);

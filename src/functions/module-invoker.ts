@@ -91,7 +91,7 @@ export class ModuleInvoker implements Invoker {
   }
 
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
-    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID()));
+    return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID(), options));
   }
 
   /** Waits for in-flight invocations (bounded by the timeout), then terminates every worker. */
@@ -101,9 +101,13 @@ export class ModuleInvoker implements Invoker {
     await this.pool.close();
   });
 
-  private async run(payload: string, requestId: string): Promise<InvokeOutcome> {
+  private async run(payload: string, requestId: string, options: InvokeOptions): Promise<InvokeOutcome> {
     const started = performance.now();
-    const base = () => ({ requestId, durationMs: performance.now() - started, executedVersion: LATEST_VERSION });
+    let base = (): { requestId: string; durationMs: number; executedVersion: string; log?: string } => ({
+      requestId,
+      durationMs: performance.now() - started,
+      executedVersion: LATEST_VERSION,
+    });
     if (this.closing) return { kind: 'invoke_error', error: new InvokerClosedError(this.definition.name), ...base() };
     if (this.active >= this.maxConcurrency) return { kind: 'throttled', reason: 'ConcurrentInvocationLimitExceeded', ...base() };
     this.active++;
@@ -126,7 +130,14 @@ export class ModuleInvoker implements Invoker {
           );
       }
       const environment = acquired.environment;
-      const result = await environment.run(requestId, payload, this.definition.timeoutSeconds * 1000);
+      const result = await environment.run(requestId, payload, this.definition.timeoutSeconds * 1000, {
+        collectLogs: options.logType === 'Tail',
+        ...(options.clientContext ? { clientContext: options.clientContext } : {}),
+      });
+      if (result.logs !== undefined) {
+        const withLog = base;
+        base = () => ({ ...withLog(), log: invocationLog(requestId, result.logs!, withLog().durationMs, this.definition.memorySizeMb) });
+      }
       switch (result.kind) {
         case 'result':
           this.pool.release(environment);
@@ -152,6 +163,14 @@ export class ModuleInvoker implements Invoker {
       this.active--;
     }
   }
+}
+
+/** One invocation's log as Lambda writes it: START, the function's lines, END and REPORT. */
+function invocationLog(requestId: string, lines: string, durationMs: number, memorySizeMb: number): string {
+  return (
+    `START RequestId: ${requestId} Version: ${LATEST_VERSION}\n${lines}END RequestId: ${requestId}\n` +
+    `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(durationMs)} ms\tMemory Size: ${memorySizeMb} MB\t\n`
+  );
 }
 
 /** Lambda's log stream name for a new execution environment: `2024/05/01/[$LATEST]<32 hex>`. */

@@ -6,10 +6,23 @@
 export const NO_RECORDS_PROCESSED = 'No records processed';
 export const PROCESSING_OK = 'OK';
 export const PROBLEM_FUNCTION_CALL_FAILED = 'PROBLEM: Function call failed';
+/** A stream record could not be turned into an event (it was given up as an exhausted record). */
+export const PROBLEM_EVENT_BUILD_FAILED = 'PROBLEM: Record could not be converted to an event';
 
 /** A source refused the mapping or could not be read: `PROBLEM: <what>`. */
 export function sourceProblem(message: string): string {
   return `PROBLEM: ${message}`;
+}
+
+const SOURCE_MISSING_ERRORS = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'ResourceNotFoundException']);
+const ACCESS_DENIED_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'KMSAccessDeniedException']);
+
+/** `LastProcessingResult` after the source could not be read, naming the cause (source missing, access denied, …). */
+export function readProblem(err: unknown): string {
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (SOURCE_MISSING_ERRORS.has(error.name)) return `PROBLEM: Source not found: ${error.message}`;
+  if (ACCESS_DENIED_ERRORS.has(error.name)) return `PROBLEM: Access denied: ${error.message}`;
+  return `PROBLEM: Source read failed: ${error.name}: ${error.message}`;
 }
 
 /** How often an unchanged result is written again, so one replica's stale report does not stand for long. */

@@ -86,6 +86,8 @@ export interface MappingStore {
   acknowledge(uuid: string, revision: number, workerId: string): Promise<AcknowledgeResult>;
   /** Announces `workerId` as a live replica until `ttlMs` from now. */
   heartbeat(workerId: string, ttlMs: number): Promise<void>;
+  /** How many replicas are live now (their heartbeat has not expired). */
+  liveReplicas(): Promise<number>;
   /** Withdraws a stopping replica, so transitions no longer wait for it. */
   leave(workerId: string): Promise<void>;
   /**

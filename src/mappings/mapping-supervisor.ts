@@ -48,8 +48,14 @@ export class MappingSupervisor {
   private lastCounter = -1;
   private lastFullSyncMs = 0;
   private lastHeartbeatMs = 0;
+  private liveReplicas = 1;
 
   constructor(private readonly options: MappingSupervisorOptions) {}
+
+  /** Live replicas of the fleet, this one included (refreshed with every heartbeat). */
+  get fleetSize(): number {
+    return this.liveReplicas;
+  }
 
   /** Every mapping this replica knows, with its local status. */
   mappings(): { record: StoredMapping; status: MappingStatus }[] {
@@ -96,6 +102,7 @@ export class MappingSupervisor {
   private async heartbeat(): Promise<void> {
     await this.options.store.heartbeat(this.options.workerId, HEARTBEAT_TTL_MS);
     this.lastHeartbeatMs = Date.now();
+    this.liveReplicas = Math.max(1, await this.options.store.liveReplicas());
   }
 
   /**

@@ -1,4 +1,5 @@
-import type { Redis } from '../redis/redis-connection.js';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import type { LeaseStore } from '../leases/lease-store.js';
 import type { RedisKeys } from '../redis/keys.js';
 import type { AwsClientFactory } from '../aws/client-factory.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -24,8 +25,12 @@ export interface PollerContext {
   /** The function behind the mapping, with its concurrency accounting and ARN. */
   readonly fn: LambdaFunction;
   readonly aws: AwsClientFactory;
-  readonly redis: Redis;
+  /** Key names (the mapping's fleet-wide concurrency slots). */
   readonly keys: RedisKeys;
+  /** Stream mappings: where the shards' checkpoints are kept (fenced by the leases). */
+  readonly checkpoints: CheckpointStore;
+  /** Stream mappings: the shards' leases. */
+  readonly leases: LeaseStore;
   readonly metrics: Metrics;
   /** Already bound to `esmUuid`, `function` and `source`. */
   readonly logger: Logger;
@@ -34,10 +39,10 @@ export interface PollerContext {
   readonly workerId: string;
   /** How long `stop()` waits for in-flight invocations before giving up on them. */
   readonly drainTimeoutMs: number;
-  /** Redis URL, for components (BullMQ) that open connections of their own. */
-  readonly redisUrl: string;
   /** Durable queue of failure records for stream mappings with `DestinationConfig.OnFailure`. */
   readonly destinations: OnFailureDestinations;
+  /** Live replicas of the fleet, this one included: a fleet-wide minimum is shared among them. */
+  readonly fleetSize: () => number;
   /** Concurrency limits shared by the fleet (SQS `ScalingConfig.MaximumConcurrency`). */
   readonly slots: FleetSlots;
   /** Streams: pause between polls of a shard that is caught up (AWS: 1 s). */

@@ -149,6 +149,12 @@ export class RedisMappingStore implements MappingStore {
     await evalScript(this.redis, HEARTBEAT, [this.k.replicas], [workerId, ttlMs]);
   }
 
+  async liveReplicas(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return this.redis.zcount(this.k.replicas, `(${nowMs}`, '+inf');
+  }
+
   async leave(workerId: string): Promise<void> {
     await this.redis.zrem(this.k.replicas, workerId);
   }

@@ -258,13 +258,19 @@ export function validateMapping(raw: unknown, options: MappingValidationOptions)
 function readStreamFields(ctx: Context, raw: Fields, source: SourceArn | undefined, now: () => number): Partial<EventSourceMapping> {
   const integer = (field: string, min: number, max: number, fallback: number): number | undefined =>
     readInteger(ctx, field, raw[field], min, max, fallback);
+  const starting = readStartingPosition(ctx, raw, source, now);
+  const ParallelizationFactor = integer('ParallelizationFactor', MIN_PARALLELIZATION_FACTOR, MAX_PARALLELIZATION_FACTOR, DEFAULT_PARALLELIZATION_FACTOR);
+  const TumblingWindowInSeconds = integer('TumblingWindowInSeconds', MIN_TUMBLING_WINDOW_SECONDS, MAX_TUMBLING_WINDOW_SECONDS, DEFAULT_TUMBLING_WINDOW_SECONDS);
+  if (TumblingWindowInSeconds !== undefined && TumblingWindowInSeconds > DEFAULT_TUMBLING_WINDOW_SECONDS) {
+    report(ctx, 'TumblingWindowInSeconds', `${TumblingWindowInSeconds} is not supported yet: esm-poller has no tumbling windows (use 0)`);
+  }
   return {
-    ...readStartingPosition(ctx, raw, source, now),
-    ParallelizationFactor: integer('ParallelizationFactor', MIN_PARALLELIZATION_FACTOR, MAX_PARALLELIZATION_FACTOR, DEFAULT_PARALLELIZATION_FACTOR),
+    ...starting,
+    ParallelizationFactor,
     MaximumRetryAttempts: integer('MaximumRetryAttempts', INFINITE_RETRY_ATTEMPTS, MAX_RETRY_ATTEMPTS, DEFAULT_RETRY_ATTEMPTS),
     MaximumRecordAgeInSeconds: readRecordAge(ctx, raw.MaximumRecordAgeInSeconds),
     BisectBatchOnFunctionError: readBoolean(ctx, 'BisectBatchOnFunctionError', raw.BisectBatchOnFunctionError, DEFAULT_BISECT_BATCH_ON_FUNCTION_ERROR),
-    TumblingWindowInSeconds: integer('TumblingWindowInSeconds', MIN_TUMBLING_WINDOW_SECONDS, MAX_TUMBLING_WINDOW_SECONDS, DEFAULT_TUMBLING_WINDOW_SECONDS),
+    TumblingWindowInSeconds,
     DestinationConfig: readDestinationConfig(ctx, raw.DestinationConfig),
   };
 }

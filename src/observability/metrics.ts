@@ -12,6 +12,8 @@ const SHARD_LABELS = ['mapping', 'function', 'source', 'shard'] as const;
 
 /** Invocation duration buckets, seconds: from a no-op handler up to Lambda's 900 s ceiling. */
 const DURATION_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+/** Asynchronous event age buckets, seconds: from immediate to Lambda's 6 h maximum event age. */
+const ASYNC_EVENT_AGE_BUCKETS_SECONDS = [0.01, 0.1, 0.5, 1, 5, 10, 60, 300, 900, 3600, 21600];
 /** Batch size buckets, records. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
@@ -39,12 +41,14 @@ export class Metrics {
   readonly destinationDeliveryFailures: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly retries: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly pollingErrors: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly eventBuildFailures: Counter<(typeof MAPPING_LABELS)[number]>;
 
   readonly invocationDuration: Histogram<(typeof MAPPING_LABELS)[number] | 'outcome'>;
   readonly batchSize: Histogram<(typeof MAPPING_LABELS)[number]>;
 
   readonly concurrentInvocations: Gauge<(typeof MAPPING_LABELS)[number]>;
   readonly pollers: Gauge<(typeof MAPPING_LABELS)[number]>;
+  readonly provisionedPollers: Gauge<(typeof MAPPING_LABELS)[number]>;
   readonly iteratorAge: Gauge<(typeof SHARD_LABELS)[number]>;
   readonly leasesHeld: Gauge<(typeof MAPPING_LABELS)[number]>;
   /** Failure records in the on-failure delivery queue by state; counted at scrape by the registered counter. */
@@ -55,6 +59,15 @@ export class Metrics {
   readonly functionInvocations: Counter<'function' | 'outcome'>;
   readonly functionDuration: Histogram<'function' | 'outcome'>;
   readonly functionConcurrentExecutions: Gauge<'function'>;
+
+  // Asynchronous invocation (CloudWatch's AsyncEventsReceived, AsyncEventAge, AsyncEventsDropped, DeadLetterErrors).
+  readonly asyncEventsReceived: Counter<'function'>;
+  readonly asyncEventAge: Histogram<'function'>;
+  readonly asyncEventsDropped: Counter<'function' | 'condition'>;
+  readonly deadLetterErrors: Counter<'function'>;
+  /** Asynchronous events in the event queue by state; counted at scrape by the registered counter. */
+  readonly asyncQueueJobs: Gauge<'state'>;
+  private asyncQueueCounter: DestinationQueueCounter | undefined;
 
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
     const registry = new Registry();
@@ -87,6 +100,10 @@ export class Metrics {
     );
     this.retries = counter('esm_retries_total', 'Batches invoked again after a failed attempt.');
     this.pollingErrors = counter('esm_polling_errors_total', 'Errors while reading from the event source.');
+    this.eventBuildFailures = counter(
+      'esm_event_build_failures_total',
+      'Stream records that could not be turned into an event; each is given up as an exhausted record.',
+    );
 
     this.invocationDuration = new Histogram({
       name: 'esm_invocation_duration_seconds',
@@ -107,6 +124,7 @@ export class Metrics {
       new Gauge({ name, help, labelNames: MAPPING_LABELS, registers: [registry] });
     this.concurrentInvocations = gauge('esm_concurrent_invocations', 'Invocations in flight for the mapping.');
     this.pollers = gauge('esm_pollers', 'Active pollers of the mapping.');
+    this.provisionedPollers = gauge('esm_provisioned_pollers', 'Active pollers of an SQS mapping in provisioned mode (ProvisionedPollerConfig), on this replica.');
     this.leasesHeld = gauge('esm_leases_held', 'Shard leases held by this process for the mapping.');
     this.iteratorAge = new Gauge({
       name: 'esm_iterator_age_seconds',
@@ -115,23 +133,29 @@ export class Metrics {
       registers: [registry],
     });
 
-    const countDestinationQueue = () => this.destinationQueueCounter;
-    this.destinationQueueJobs = new Gauge({
-      name: 'esm_destination_queue_jobs',
-      help: 'Failure records in the on-failure delivery queue, by state (waiting, delayed, failed).',
-      labelNames: ['state'],
-      registers: [registry],
-      async collect() {
-        const counter = countDestinationQueue();
-        if (!counter) return;
-        try {
-          const counts = await counter();
-          for (const state of DESTINATION_QUEUE_STATES) this.set({ state }, counts[state]);
-        } catch {
-          // Keep the last values: a scrape must not fail because the queue could not be counted.
-        }
-      },
-    });
+    /** A gauge of a durable queue's jobs by state, counted at scrape time by the counter registered then. */
+    const queueJobsGauge = (name: string, help: string, counterOf: () => DestinationQueueCounter | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['state'],
+        registers: [registry],
+        async collect() {
+          const counter = counterOf();
+          if (!counter) return;
+          try {
+            const counts = await counter();
+            for (const state of DESTINATION_QUEUE_STATES) this.set({ state }, counts[state]);
+          } catch {
+            // Keep the last values: a scrape must not fail because the queue could not be counted.
+          }
+        },
+      });
+    this.destinationQueueJobs = queueJobsGauge(
+      'esm_destination_queue_jobs',
+      'Deliveries in the destination queue (failure records, invocation records, dead letters), by state (waiting, delayed, failed).',
+      () => this.destinationQueueCounter,
+    );
 
     this.functionInvocations = new Counter({
       name: 'esm_function_invocations_total',
@@ -152,6 +176,42 @@ export class Metrics {
       labelNames: ['function'],
       registers: [registry],
     });
+
+    this.asyncEventsReceived = new Counter({
+      name: 'esm_async_events_received_total',
+      help: 'Asynchronous invocations (InvocationType Event) queued for the function.',
+      labelNames: ['function'],
+      registers: [registry],
+    });
+    this.asyncEventAge = new Histogram({
+      name: 'esm_async_event_age_seconds',
+      help: 'Time from queueing an asynchronous event to each invocation of it.',
+      labelNames: ['function'],
+      buckets: ASYNC_EVENT_AGE_BUCKETS_SECONDS,
+      registers: [registry],
+    });
+    this.asyncEventsDropped = new Counter({
+      name: 'esm_async_events_dropped_total',
+      help: 'Asynchronous events given up without a successful invocation, by condition (RetriesExhausted, EventAgeExceeded).',
+      labelNames: ['function', 'condition'],
+      registers: [registry],
+    });
+    this.deadLetterErrors = new Counter({
+      name: 'esm_dead_letter_errors_total',
+      help: 'Failed attempts to send an asynchronous event to the function dead-letter queue.',
+      labelNames: ['function'],
+      registers: [registry],
+    });
+    this.asyncQueueJobs = queueJobsGauge(
+      'esm_async_queue_jobs',
+      'Asynchronous events in the event queue, by state (waiting, delayed = waiting out a retry, failed).',
+      () => this.asyncQueueCounter,
+    );
+  }
+
+  /** Registers (or with `undefined` removes) what `esm_async_queue_jobs` counts at scrape time. */
+  setAsyncQueueCounter(counter: DestinationQueueCounter | undefined): void {
+    this.asyncQueueCounter = counter;
   }
 
   /** Registers (or with `undefined` removes) what `esm_destination_queue_jobs` counts at scrape time. */

@@ -73,6 +73,16 @@ export class RedisKeys {
     return 'on-failure-destinations';
   }
 
+  /** BullMQ queue name of asynchronous invocations (InvocationType Event). */
+  get asyncQueueName(): string {
+    return 'async-invocations';
+  }
+
+  /** Hash: function name → its event invoke config (JSON), as set by the file or the API. */
+  get eventInvokeConfigs(): string {
+    return `${this.prefix}:async:event-invoke-configs`;
+  }
+
   /** Prefix handed to BullMQ so its keys sit under ours. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

@@ -27,8 +27,12 @@ export interface StartServiceOptions {
   readonly servers: TestServers;
   /** Extra arguments after `start --config FILE --port N`. */
   readonly args?: readonly string[];
+  /** Options for node itself, before the script (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
   /** @defaultValue {@link SERVICE_READY_TIMEOUT_MS} */
   readonly readyTimeoutMs?: number;
+  /** Pause between two `GET /readyz` probes; the benchmark probes often to time readiness closely. @defaultValue 100 */
+  readonly readyPollIntervalMs?: number;
 }
 
 /** A service process started by a test. */
@@ -76,7 +80,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     const child = await ManagedProcess.start({
       name: 'esm-poller',
       command: process.execPath,
-      args: [CLI_PATH, 'start', '--config', configFile, '--port', String(port), ...(options.args ?? [])],
+      args: [...(options.nodeArgs ?? []), CLI_PATH, 'start', '--config', configFile, '--port', String(port), ...(options.args ?? [])],
       cwd: REPO_ROOT,
       env,
       onStdoutLine: (line) => {
@@ -90,7 +94,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     });
     void child.exited.then(() => rmSync(dir, { recursive: true, force: true }));
     const url = `http://127.0.0.1:${port}`;
-    const ready = await awaitReady(child, url, options.readyTimeoutMs ?? SERVICE_READY_TIMEOUT_MS);
+    const ready = await awaitReady(child, url, options.readyTimeoutMs ?? SERVICE_READY_TIMEOUT_MS, options.readyPollIntervalMs ?? READY_POLL_INTERVAL_MS);
     if (ready !== true) {
       await child.stop(2_000, 'SIGKILL');
       if (ready === 'port-taken' && attempt < START_ATTEMPTS) continue;
@@ -115,7 +119,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   }
 }
 
-async function awaitReady(child: ManagedProcess, url: string, timeoutMs: number): Promise<true | 'exited' | 'port-taken' | 'timeout'> {
+async function awaitReady(child: ManagedProcess, url: string, timeoutMs: number, intervalMs: number): Promise<true | 'exited' | 'port-taken' | 'timeout'> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!child.running) return /EADDRINUSE/.test(child.output) ? 'port-taken' : 'exited';
@@ -126,7 +130,7 @@ async function awaitReady(child: ManagedProcess, url: string, timeoutMs: number)
     } catch {
       // Not listening yet.
     }
-    await delay(READY_POLL_INTERVAL_MS);
+    await delay(intervalMs);
   }
   return child.running ? 'timeout' : 'exited';
 }

@@ -1,7 +1,10 @@
+import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
+import { RedisCheckpointStore } from '../../src/checkpoints/redis-checkpoint-store.js';
+import { RedisLeaseStore } from '../../src/leases/redis-lease-store.js';
 import { FleetSlots } from '../../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import { AwsClientFactory } from '../../src/aws/client-factory.js';
-import { BullmqOnFailureDestinations } from '../../src/destinations/bullmq-on-failure-destinations.js';
+import { DestinationQueue } from '../../src/destinations/destination-queue.js';
 import type { OnFailureDestinations } from '../../src/destinations/on-failure-destination.js';
 import type { Invoker } from '../../src/functions/invoker.js';
 import { LambdaFunction } from '../../src/functions/lambda-function.js';
@@ -32,6 +35,8 @@ export interface StreamPollerOptionsUnderTest {
   readonly drainTimeoutMs?: number;
   readonly keys?: RedisKeys;
   readonly idlePollIntervalMs?: number;
+  /** Replaces the Redis checkpoint store (to inject faults). */
+  readonly checkpoints?: CheckpointStore;
 }
 
 /**
@@ -43,7 +48,7 @@ export class StreamPollerFixture {
   readonly keys = new RedisKeys(uniqueName('t'));
   private readonly redisConnections: Redis[] = [];
   private readonly pollers: Poller[] = [];
-  private readonly deliveries: BullmqOnFailureDestinations[] = [];
+  private readonly deliveries: DestinationQueue[] = [];
 
   constructor(
     readonly servers: TestServers,
@@ -101,15 +106,16 @@ export class StreamPollerFixture {
       mapping,
       fn,
       aws: this.aws,
-      redis,
       keys: options.keys ?? this.keys,
+      checkpoints: options.checkpoints ?? new RedisCheckpointStore(redis, options.keys ?? this.keys, mapping.UUID),
+      leases: new RedisLeaseStore(redis, options.keys ?? this.keys, mapping.UUID),
       metrics,
       logger: logger.child({ esmUuid: mapping.UUID }),
       status,
       workerId: options.workerId ?? uniqueName('worker'),
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
-      redisUrl: this.servers.redisUrl,
       destinations: options.destinations,
+      fleetSize: () => 1,
       slots: new FleetSlots(redis, 'stream-fixture', logger),
       streamIdlePollIntervalMs: options.idlePollIntervalMs ?? 100,
     };
@@ -122,9 +128,9 @@ export class StreamPollerFixture {
    * Real on-failure delivery: BullMQ under this fixture's Redis prefix, delivering to fauxqs with a short backoff.
    * Stopped by {@link close} after the pollers.
    */
-  async startDestinations(): Promise<{ destinations: BullmqOnFailureDestinations; metrics: Metrics }> {
+  async startDestinations(): Promise<{ destinations: DestinationQueue; metrics: Metrics }> {
     const metrics = new Metrics({ collectProcessMetrics: false });
-    const destinations = new BullmqOnFailureDestinations({
+    const destinations = new DestinationQueue({
       redisUrl: this.servers.redisUrl,
       keys: this.keys,
       aws: this.aws,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { AwsClientFactory } from '../../../src/aws/client-factory.js';
 import {
-  BullmqOnFailureDestinations,
-  type BullmqOnFailureDestinationsOptions,
-} from '../../../src/destinations/bullmq-on-failure-destinations.js';
+  DestinationQueue,
+  type DestinationQueueOptions,
+} from '../../../src/destinations/destination-queue.js';
 import type { FailureDelivery } from '../../../src/destinations/on-failure-destination.js';
 import { buildStreamFailureRecord } from '../../../src/destinations/stream-failure-record.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -15,7 +15,7 @@ import { uniqueName } from '../../harness/unique-name.js';
 
 /** One destinations instance under test with what it reports: parsed log lines and its own metrics. */
 export interface DestinationsUnderTest {
-  readonly destinations: BullmqOnFailureDestinations;
+  readonly destinations: DestinationQueue;
   readonly metrics: Metrics;
   readonly logs: Record<string, unknown>[];
 }
@@ -27,20 +27,20 @@ export interface DestinationsUnderTest {
 export class DestinationsFixture {
   readonly keys = new RedisKeys(uniqueName('h7dest'));
   readonly aws: AwsClientFactory;
-  private readonly started: BullmqOnFailureDestinations[] = [];
+  private readonly started: DestinationQueue[] = [];
 
   constructor(private readonly servers: TestServers) {
     this.aws = new AwsClientFactory({ AWS_ENDPOINT_URL: servers.fauxqsEndpoint, AWS_REGION: servers.region });
   }
 
   create(
-    options: Partial<Pick<BullmqOnFailureDestinationsOptions, 'attempts' | 'backoffMs' | 'maxBackoffMs' | 'concurrency'>> = {},
+    options: Partial<Pick<DestinationQueueOptions, 'attempts' | 'backoffMs' | 'maxBackoffMs' | 'concurrency'>> = {},
     keys: RedisKeys = this.keys,
   ): DestinationsUnderTest {
     const logs: Record<string, unknown>[] = [];
     const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
     const metrics = new Metrics({ collectProcessMetrics: false });
-    const destinations = new BullmqOnFailureDestinations({
+    const destinations = new DestinationQueue({
       redisUrl: this.servers.redisUrl,
       keys,
       aws: this.aws,

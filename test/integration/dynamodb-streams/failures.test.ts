@@ -1,7 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BullmqOnFailureDestinations } from '../../../src/destinations/bullmq-on-failure-destinations.js';
+import { DestinationQueue } from '../../../src/destinations/destination-queue.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { testClients } from '../../harness/aws-clients.js';
 import { uniqueName } from '../../harness/unique-name.js';
@@ -17,7 +17,7 @@ const ARRIVAL_WITHOUT_MILLIS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
 describe('DynamoDB Streams failures: on-failure record to SQS', () => {
   let fixture: DynamodbFixture;
-  let destinations: BullmqOnFailureDestinations;
+  let destinations: DestinationQueue;
   let metrics: Metrics;
 
   beforeAll(async () => {

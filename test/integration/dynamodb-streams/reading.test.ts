@@ -91,6 +91,39 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
     expect(sequenceNumbers.every((value, index) => index === 0 || value > sequenceNumbers[index - 1]!)).toBe(true);
   });
 
+  it('ParallelizationFactor 3 routes by item key: several batches in flight, each item in order', async () => {
+    const table = await fixture.createTable();
+    const items = Array.from({ length: 9 }, (_, i) => `item-${i}`);
+    for (let n = 1; n <= 3; n += 1) for (const pk of items) await (n === 1 ? put(table.name, pk, n) : update(table.name, pk, n));
+    let running = 0;
+    let maxRunning = 0;
+    const invoker = new ScriptedInvoker(async () => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      running -= 1;
+      return { kind: 'success' };
+    });
+    const mapping = fixture.mapping(table.streamArn, { BatchSize: 2, ParallelizationFactor: 3 });
+    const subject = fixture.poller(mapping, invoker);
+
+    await subject.poller.start();
+
+    await waitFor(() => deliveredRecords(invoker).length >= 27, { message: 'not every change was delivered' });
+    const records = deliveredRecords(invoker);
+    expect(records).toHaveLength(27);
+    for (const pk of items) {
+      const ofItem = records.filter((record) => record.dynamodb.Keys.pk!.S === pk).map((record) => record.dynamodb.NewImage?.n?.N);
+      expect(ofItem).toEqual(['1', '2', '3']);
+    }
+    expect(maxRunning).toBeGreaterThan(1);
+    const contents = await fixture.streamContents(clients.dynamodbStreams, table.streamArn);
+    const checkpoints = new RedisCheckpointStore(redis, fixture.keys, mapping.UUID);
+    await waitFor(async () => (await checkpoints.get(contents.shardId))?.sequenceNumber === contents.sequenceNumbers.at(-1), {
+      message: 'checkpoint did not reach the last record',
+    });
+  });
+
   it('checkpoints what was processed and resumes after it once restarted', async () => {
     const table = await fixture.createTable();
     for (const pk of ['a', 'b', 'c']) await put(table.name, pk, 1);

@@ -7,7 +7,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { createRedis, type Redis } from '../../../src/redis/redis-connection.js';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { FAST_LEASES, KinesisFixture, ScriptedInvoker } from './kinesis-fixture.js';
+import { KinesisFixture, ScriptedInvoker } from './kinesis-fixture.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
@@ -79,7 +79,7 @@ describe('a Kinesis shard consumer that fails with an unexpected error', () => {
     const invoker = new ScriptedInvoker();
     const mapping = fixture.mapping(stream.arn);
     const store = new FirstReadFails(new RedisCheckpointStore(redis, fixture.keys, mapping.UUID));
-    const subject = fixture.poller(mapping, invoker, { poller: { ...FAST_LEASES, checkpointStore: store } });
+    const subject = fixture.poller(mapping, invoker, { checkpoints: store });
 
     await subject.poller.start();
     await waitFor(() => invoker.deliveredData.includes('only'), { message: 'the shard was not taken again' });

@@ -2,7 +2,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BullmqOnFailureDestinations } from '../../../src/destinations/bullmq-on-failure-destinations.js';
+import { DestinationQueue } from '../../../src/destinations/destination-queue.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { testClients } from '../../harness/aws-clients.js';
 import { uniqueName } from '../../harness/unique-name.js';
@@ -40,7 +40,7 @@ const RECORD_KEYS = ['requestContext', 'responseContext', 'version', 'timestamp'
 
 describe('Kinesis on-failure destinations through BullMQ: SQS, SNS, S3', () => {
   let fixture: KinesisFixture;
-  let destinations: BullmqOnFailureDestinations;
+  let destinations: DestinationQueue;
   let metrics: Metrics;
 
   beforeAll(async () => {

@@ -134,6 +134,36 @@ describe('Kinesis reading, events and checkpoints', () => {
     }
   });
 
+  it('settles filtered-out records as they are read, without holding them for the batching window', async () => {
+    const stream = await fixture.createStream(1);
+    const put = await fixture.put(
+      stream.arn,
+      Array.from({ length: 50 }, (_, n) => ({ data: JSON.stringify({ type: 'drop', n }), key: `k-${n}` })),
+    );
+    const invoker = new ScriptedInvoker();
+    const mapping = fixture.mapping(stream.arn, {
+      MaximumBatchingWindowInSeconds: 300,
+      FilterCriteria: { Filters: [{ Pattern: '{"data":{"type":["keep"]}}' }] },
+    });
+    const subject = fixture.poller(mapping, invoker);
+
+    await subject.poller.start();
+
+    const redis = createRedis(servers.redisUrl, createLogger('silent'));
+    try {
+      const store = new RedisCheckpointStore(redis, fixture.keys, mapping.UUID);
+      const last = put[put.length - 1]!;
+      await waitFor(async () => (await store.get(last.shardId))?.sequenceNumber === last.sequenceNumber, {
+        message: 'checkpoint did not move past the filtered records within the window',
+        timeoutMs: 10_000,
+      });
+    } finally {
+      await redis.quit();
+    }
+    expect(await counterValue(subject.metrics.filteredOutEvents, mapping.UUID)).toBe(50);
+    expect(invoker.events).toEqual([]);
+  });
+
   it('delivers a record the filters cannot evaluate instead of stopping the shard', async () => {
     const stream = await fixture.createStream(1);
     // Valid JSON nested deeper than a recursive matcher can walk.

@@ -123,4 +123,34 @@ describe('concurrency limits hold for the whole fleet', () => {
       lambdaB.destroy();
     }
   });
+
+  it('provisioned mode keeps MinimumPollers running across the fleet, and the survivor takes over the share of a killed replica', async () => {
+    const keyPrefix = uniqueName('t-prov');
+    const queue = await bed.createQueue('prov');
+    const config = [
+      'functions:',
+      `  spans: { handler: "${fixtureHandler('spans.mjs')}", timeout: 5 }`,
+      'eventSourceMappings:',
+      `  - { FunctionName: spans, EventSourceArn: "${queue.arn}", ProvisionedPollerConfig: { MinimumPollers: 4, MaximumPollers: 6 } }`,
+      `redis: { url: "${servers.redisUrl}", keyPrefix: ${keyPrefix} }`,
+    ];
+    const provisioned = async (service: RunningService): Promise<number> => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('esm_provisioned_pollers{'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const a = await start(config, join(dir, `${keyPrefix}-a`));
+    const b = await start(config, join(dir, `${keyPrefix}-b`));
+    // Each replica runs at least its share (2); A started alone with all 4 and comes down as its queue stays idle.
+    await waitFor(
+      async () => {
+        const [onA, onB] = [await provisioned(a), await provisioned(b)];
+        return onA >= 2 && onB >= 2 && onA + onB <= 6;
+      },
+      { message: 'MinimumPollers not shared by both replicas' },
+    );
+    a.kill();
+    await a.exited;
+    await waitFor(async () => (await provisioned(b)) === 4, { message: 'the survivor did not take the whole minimum', timeoutMs: 30_000 });
+  }, 120_000);
 });

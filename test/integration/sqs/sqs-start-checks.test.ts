@@ -1,4 +1,6 @@
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { waitFor } from '../../harness/wait-for.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { SqsTestBed } from './sqs-test-bed.js';
 
@@ -51,4 +53,15 @@ describe('SQS poller: queue checks at start', () => {
     expect(await bed.counts(queue)).toEqual({ visible: 1, inFlight: 0 });
     await started.poller.stop();
   });
+
+  it('a queue deleted while mapped shows in LastProcessingResult, not only in the log', async () => {
+    const queue = await bed.createQueue('vanishing');
+    const started = await bed.startPoller({ queue, target: NEVER_CALLED });
+    await bed.sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
+    await waitFor(() => started.status.lastProcessingResult.startsWith('PROBLEM: Source not found: '), {
+      message: 'the missing queue is not reported',
+      timeoutMs: 45_000,
+    });
+    expect(await started.metric('esm_polling_errors_total')).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -1,3 +1,5 @@
+import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
+import { RedisLeaseStore } from '../../../src/leases/redis-lease-store.js';
 import { FleetSlots } from '../../../src/concurrency/fleet-slots.js';
 import { randomUUID } from 'node:crypto';
 import {
@@ -210,19 +212,21 @@ export class SqsTestBed {
     if (!mapping) throw new Error(`invalid mapping: ${JSON.stringify(issues)}`);
     const status = new MappingStatus();
     const uuid = randomUUID();
+    const keys = new RedisKeys(uniqueName('sqs'));
     const context: PollerContext = {
       mapping: { ...mapping, UUID: uuid },
       fn,
       aws: this.aws,
-      redis: this.redis,
-      keys: new RedisKeys(uniqueName('sqs')),
+      keys,
+      checkpoints: new RedisCheckpointStore(this.redis, keys, uuid),
+      leases: new RedisLeaseStore(this.redis, keys, uuid),
       metrics,
       logger: logger.child({ esmUuid: uuid, function: functionName, source: 'sqs' }),
       status,
       workerId: uniqueName('worker'),
       drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
-      redisUrl: this.servers.redisUrl,
       destinations: NO_DESTINATIONS,
+      fleetSize: () => 1,
       slots: this.slots,
       streamIdlePollIntervalMs: 1_000,
     };

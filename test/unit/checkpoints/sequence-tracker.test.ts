@@ -36,6 +36,36 @@ describe('SequenceTracker', () => {
     expect(() => tracker.track(['12'])).toThrow(RangeError);
   });
 
+  it('holds only unsettled records: what settles behind an unsettled one is folded into it', () => {
+    const tracker = new SequenceTracker();
+    tracker.track(['1']);
+    for (let n = 2; n <= 10_000; n += 1) {
+      tracker.track([String(n)]);
+      tracker.settle([String(n)]);
+    }
+    expect(tracker.unsettledCount).toBe(1);
+    expect(tracker.checkpoint).toBeUndefined();
+    expect(tracker.settle(['1'])).toBe('10000');
+  });
+
+  it('never passes an unsettled record whichever order several lanes settle in', () => {
+    const tracker = new SequenceTracker('0');
+    tracker.track(['1', '2', '3', '4', '5', '6']);
+    expect(tracker.settle(['2', '5'])).toBe('0');
+    expect(tracker.settle(['6'])).toBe('0');
+    expect(tracker.settle(['1'])).toBe('2');
+    expect(tracker.settle(['4'])).toBe('2');
+    expect(tracker.settle(['3'])).toBe('6');
+    expect(tracker.allSettled).toBe(true);
+  });
+
+  it('refuses to settle a record twice', () => {
+    const tracker = new SequenceTracker();
+    tracker.track(['1', '2']);
+    tracker.settle(['2']);
+    expect(() => tracker.settle(['2'])).toThrow(RangeError);
+  });
+
   it('refuses to settle what it does not track', () => {
     const tracker = new SequenceTracker();
     tracker.track(['5']);

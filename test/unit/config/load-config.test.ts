@@ -31,6 +31,45 @@ describe('parseConfig', () => {
     expect(config.region).toBe('us-east-1');
     expect(config.shutdown.drainTimeoutSeconds).toBe(30);
     expect(config.streams.idlePollIntervalMs).toBe(1000);
+    expect(config.async).toEqual({ concurrency: 32, timeScale: 1 });
+  });
+
+  it('reads asynchronous invocation settings per function and for the service', () => {
+    const config = parseConfig(
+      [
+        'functions:',
+        '  a: { url: "http://127.0.0.1:8080/a", eventInvokeConfig: { MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: "arn:aws:lambda:us-east-1:000000000000:function:b" } } }, deadLetterConfig: { TargetArn: "arn:aws:sns:us-east-1:000000000000:dlq" } }',
+        '  b: { url: "http://127.0.0.1:8080/b" }',
+        'async: { concurrency: 4, timeScale: 0.01 }',
+      ].join('\n'),
+      {},
+      FIXTURES,
+    );
+    expect(config.functions.get('a')).toMatchObject({
+      eventInvokeConfig: { MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:b' } } },
+      deadLetterConfig: { TargetArn: 'arn:aws:sns:us-east-1:000000000000:dlq' },
+    });
+    expect(config.async).toEqual({ concurrency: 4, timeScale: 0.01 });
+  });
+
+  it('reports asynchronous invocation settings with AWS messages and paths', () => {
+    expect(
+      issuesOf(
+        [
+          'functions:',
+          '  a: { url: "http://x/a", eventInvokeConfig: { MaximumEventAgeInSeconds: 30 }, deadLetterConfig: { TargetArn: "arn:aws:s3:::bucket" } }',
+          '  b: { url: "http://x/b", eventInvokeConfig: { MaxRetries: 1 } }',
+          '  c: { url: "http://x/c", eventInvokeConfig: { DestinationConfig: { OnFailure: { Destination: "arn:aws:lambda:us-east-1:000000000000:function:c" } } } }',
+          'async: { timeScale: 0 }',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      "functions.a.eventInvokeConfig: 1 validation error detected: Value '30' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60",
+      "functions.a.deadLetterConfig.TargetArn: 'arn:aws:s3:::bucket' is not an SQS queue or SNS topic ARN: a dead-letter queue is one of those",
+      'functions.b.eventInvokeConfig.MaxRetries: is not a supported field',
+      "functions.c.eventInvokeConfig: You can't specify the function as a destination for itself.",
+      'async.timeScale: 0 must be a number in 0.0001..1',
+    ]);
   });
 
   it('takes the Redis URL and region from the environment when the file has none', () => {

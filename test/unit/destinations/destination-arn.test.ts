@@ -41,10 +41,27 @@ describe('parseDestinationArn', () => {
     });
   });
 
+  it('parses a function ARN, with or without qualifier, and an EventBridge bus ARN', () => {
+    expect(parseDestinationArn('arn:aws:lambda:us-east-1:123456789012:function:f')).toStrictEqual({
+      service: 'lambda',
+      arn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+      partition: 'aws',
+      region: 'us-east-1',
+      accountId: '123456789012',
+      functionName: 'f',
+    });
+    expect(parseDestinationArn('arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST')).toMatchObject({ functionName: 'f', qualifier: '$LATEST' });
+    expect(parseDestinationArn('arn:aws:events:us-east-1:123456789012:event-bus/default')).toStrictEqual({
+      service: 'events',
+      arn: 'arn:aws:events:us-east-1:123456789012:event-bus/default',
+    });
+  });
+
   it.each([
     ['not an ARN', 'my-queue'],
     ['a URL', 'https://sqs.us-east-1.amazonaws.com/123456789012/q'],
-    ['an unsupported service', 'arn:aws:lambda:us-east-1:123456789012:function:f'],
+    ['an unsupported service', 'arn:aws:kinesis:us-east-1:123456789012:stream/s'],
+    ['a Lambda layer', 'arn:aws:lambda:us-east-1:123456789012:layer:l'],
     ['an SQS ARN without region', 'arn:aws:sqs::123456789012:q'],
     ['an SQS ARN without account', 'arn:aws:sqs:us-east-1::q'],
     ['an SQS ARN with a short account', 'arn:aws:sqs:us-east-1:1234:q'],

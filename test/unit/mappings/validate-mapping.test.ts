@@ -95,7 +95,7 @@ describe('validateMapping: defaults', () => {
         MaximumRetryAttempts: 3,
         MaximumRecordAgeInSeconds: 3600,
         BisectBatchOnFunctionError: true,
-        TumblingWindowInSeconds: 60,
+        TumblingWindowInSeconds: 0,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
       }),
@@ -110,7 +110,7 @@ describe('validateMapping: defaults', () => {
       MaximumRetryAttempts: 3,
       MaximumRecordAgeInSeconds: 3600,
       BisectBatchOnFunctionError: true,
-      TumblingWindowInSeconds: 60,
+      TumblingWindowInSeconds: 0,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
     });
@@ -342,7 +342,6 @@ describe('validateMapping: stream retry and window parameters', () => {
       [label, 'MaximumRetryAttempts', 0],
       [label, 'MaximumRetryAttempts', 10_000],
       [label, 'TumblingWindowInSeconds', 0],
-      [label, 'TumblingWindowInSeconds', 900],
       [label, 'MaximumRecordAgeInSeconds', -1],
       [label, 'MaximumRecordAgeInSeconds', 60],
       [label, 'MaximumRecordAgeInSeconds', 604_800],
@@ -351,6 +350,15 @@ describe('validateMapping: stream retry and window parameters', () => {
     const result = validate(mapping(label, { [field]: value }));
     expect(result.issues).toEqual([]);
     expect(result.mapping).toMatchObject({ [field]: value });
+  });
+
+  it.each(
+    STREAMS.flatMap((label) => [
+      [label, 'TumblingWindowInSeconds', 1, '1 is not supported yet: esm-poller has no tumbling windows (use 0)'],
+      [label, 'TumblingWindowInSeconds', 900, '900 is not supported yet: esm-poller has no tumbling windows (use 0)'],
+    ]) as [Label, string, number, string][],
+  )('%s: %s %d, valid on AWS, is refused until it works', (label, field, value, message) => {
+    expectOnly(mapping(label, { [field]: value }), field, message);
   });
 
   it.each(STREAMS.flatMap((label) => [-2, 0, 59, 604_801].map((age) => [label, age])) as [Label, number][])(

@@ -125,4 +125,23 @@ describe('SqsScaler', () => {
       }
     }
   });
+
+  it('provisioned mode: starts at and never shrinks below its share of MinimumPollers, which follows the fleet', () => {
+    const scaler = new SqsScaler({ maximumConcurrency: 40, minimumPollers: 10, reportsBatchItemFailures: false });
+    expect(scaler.target).toBe(10);
+    scaler.recordInvocation('throttled');
+    expect(scaler.adjust()).toEqual({ from: 10, to: 10, reason: 'throttled' });
+    backlogInterval(scaler);
+    expect(scaler.adjust().to).toBe(10 + SCALE_UP_STEP);
+    scaler.recordReceive(0, 10);
+    expect(scaler.adjust()).toEqual({ from: 15, to: 12, reason: 'idle' });
+    // A second replica joined: this one's share halves.
+    scaler.setMinimum(5);
+    scaler.recordReceive(0, 10);
+    expect(scaler.adjust().to).toBe(8);
+    // The fleet shrank to this replica alone: its share rises at once.
+    scaler.setMinimum(20);
+    expect(scaler.target).toBe(20);
+    expect(new SqsScaler({ maximumConcurrency: 3, minimumPollers: 10, reportsBatchItemFailures: false }).target).toBe(3);
+  });
 });

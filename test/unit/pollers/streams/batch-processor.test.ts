@@ -6,7 +6,7 @@ import type { EventSourceMapping } from '../../../../src/mappings/event-source-m
 import { MappingStatus } from '../../../../src/mappings/mapping-status.js';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { Metrics } from '../../../../src/observability/metrics.js';
-import { BatchProcessor } from '../../../../pollers/streams/batch-processor.js';
+import { BatchProcessor, type BatchProcessResult } from '../../../../pollers/streams/batch-processor.js';
 import { retrySettingsOf } from '../../../../pollers/streams/retry-policy.js';
 import type { StreamRecord } from '../../../../pollers/streams/stream-event-builder.js';
 
@@ -49,7 +49,13 @@ const mapping = {
   DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
 } as unknown as EventSourceMapping;
 
-function processorOf(invoker: Invoker, destinations: OnFailureDestinations, halt: AbortSignal, settled: string[][]): BatchProcessor {
+function processorOf(
+  invoker: Invoker,
+  destinations: OnFailureDestinations,
+  halt: AbortSignal,
+  overrides: { mapping?: Partial<EventSourceMapping>; maxPayloadBytes?: number; status?: MappingStatus } = {},
+): BatchProcessor {
+  const settings = { ...mapping, ...overrides.mapping } as EventSourceMapping;
   const metrics = new Metrics({ collectProcessMetrics: false });
   const fn = new LambdaFunction(
     { name: 'fn', target: { type: 'url', url: 'http://127.0.0.1:9/' }, timeoutSeconds: 3, memorySizeMb: 128 },
@@ -58,23 +64,33 @@ function processorOf(invoker: Invoker, destinations: OnFailureDestinations, halt
     metrics,
   );
   return new BatchProcessor({
-    mapping,
+    mapping: settings,
     fn,
     destinations,
     metrics,
     labels: { mapping: 'u-1', function: 'fn', source: 'kinesis' },
     logger: createLogger('silent', { write: () => undefined }),
-    status: new MappingStatus(),
-    settings: retrySettingsOf(mapping),
+    status: overrides.status ?? new MappingStatus(),
+    settings: retrySettingsOf(settings),
     source: 'kinesis',
     batchInfoKey: 'KinesisBatchInfo',
     streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s',
     shardId: 'shardId-000000000000',
     halt,
     drain: new AbortController().signal,
-    settle: async (sequenceNumbers) => void settled.push([...sequenceNumbers]),
     now: () => NOW_MS,
+    random: () => 1,
+    ...(overrides.maxPayloadBytes !== undefined ? { maxPayloadBytes: overrides.maxPayloadBytes } : {}),
   });
+}
+
+/** Runs a batch to its end, collecting every group of records it settles, in order. */
+async function processAll(processor: BatchProcessor, records: readonly StreamRecord[], settled: string[][]): Promise<BatchProcessResult> {
+  const run = processor.process(records);
+  for (let step = await run.next(); ; step = await run.next()) {
+    if (step.done) return step.value;
+    settled.push([...step.value]);
+  }
 }
 
 describe('BatchProcessor', () => {
@@ -82,9 +98,9 @@ describe('BatchProcessor', () => {
     const invoker = new CountingInvoker();
     const settled: string[][] = [];
     const destinations = new HookedDestinations(() => expect(settled).toEqual([]));
-    const processor = processorOf(invoker, destinations, new AbortController().signal, settled);
+    const processor = processorOf(invoker, destinations, new AbortController().signal);
 
-    const result = await processor.process([record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)]);
+    const result = await processAll(processor, [record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)], settled);
 
     expect(result).toBe('completed');
     expect(destinations.deliveries.map((delivery) => delivery.eventCount)).toEqual([1]);
@@ -97,12 +113,54 @@ describe('BatchProcessor', () => {
     const settled: string[][] = [];
     const halt = new AbortController();
     const destinations = new HookedDestinations(() => halt.abort());
-    const processor = processorOf(invoker, destinations, halt.signal, settled);
+    const processor = processorOf(invoker, destinations, halt.signal);
 
-    const result = await processor.process([record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)]);
+    const result = await processAll(processor, [record('1', NOW_MS - 61_000), record('2', NOW_MS - 1_000)], settled);
 
     expect(result).toBe('interrupted');
     expect(settled).toEqual([['1']]);
     expect(invoker.payloads).toEqual([]);
+  });
+
+  it('fails a record whose event exceeds the invoke limit as a function error: counted retries, then the destination', async () => {
+    const invoker = new CountingInvoker();
+    const settled: string[][] = [];
+    const destinations = new HookedDestinations(() => undefined);
+    const status = new MappingStatus();
+    const processor = processorOf(invoker, destinations, new AbortController().signal, {
+      mapping: { MaximumRetryAttempts: 1, MaximumRecordAgeInSeconds: -1 },
+      maxPayloadBytes: 40,
+      status,
+    });
+    const big = { ...record('1', NOW_MS), json: JSON.stringify({ data: 'x'.repeat(100) }) };
+
+    const result = await processAll(processor, [big], settled);
+
+    expect(result).toBe('completed');
+    expect(invoker.payloads).toEqual([]);
+    expect(settled).toEqual([['1']]);
+    expect(destinations.deliveries).toHaveLength(1);
+    expect(destinations.deliveries[0]!.record).toMatchObject({
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+      responseContext: { functionError: 'Unhandled' },
+    });
+    expect(status.lastProcessingResult).toBe('PROBLEM: Function call failed');
+  }, 10_000);
+
+  it('gives a record that could not be built up at once, without invoking, and says so in the mapping status', async () => {
+    const invoker = new CountingInvoker();
+    const settled: string[][] = [];
+    const destinations = new HookedDestinations(() => undefined);
+    const status = new MappingStatus();
+    const processor = processorOf(invoker, destinations, new AbortController().signal, { status });
+    const unbuilt = { ...record('7', NOW_MS), event: {}, json: '{}', buildError: new TypeError('unknown attribute type') };
+
+    const result = await processAll(processor, [unbuilt], settled);
+
+    expect(result).toBe('completed');
+    expect(invoker.payloads).toEqual([]);
+    expect(settled).toEqual([['7']]);
+    expect(destinations.deliveries.map((delivery) => delivery.eventCount)).toEqual([1]);
+    expect(status.lastProcessingResult).toBe('PROBLEM: Record could not be converted to an event');
   });
 });

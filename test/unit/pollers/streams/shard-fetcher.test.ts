@@ -76,16 +76,23 @@ class MemoryShard implements ShardReader<string> {
 /** Arrival time of a record, epoch ms (0 unless a test sets one). */
 const arrivals = new Map<string, number>();
 
+/** Records whose event cannot be built (the builder throws for them). */
+const unbuildable = new Set<string>();
+
 const events: StreamEventBuilder<string> = {
   source: 'dynamodb',
   batchInfoKey: 'DDBStreamBatchInfo',
-  build: (sequenceNumber) => ({
-    event: { sequenceNumber },
-    json: `{"sequenceNumber":"${sequenceNumber}"}`,
-    sequenceNumber,
-    arrivalEpochMs: arrivals.get(sequenceNumber) ?? 0,
-    partitionKey: 'k',
-  }),
+  build: (sequenceNumber) => {
+    if (unbuildable.has(sequenceNumber)) throw new TypeError(`cannot convert ${sequenceNumber}`);
+    return {
+      event: { sequenceNumber },
+      json: `{"sequenceNumber":"${sequenceNumber}"}`,
+      sequenceNumber,
+      arrivalEpochMs: arrivals.get(sequenceNumber) ?? 0,
+      partitionKey: 'k',
+    };
+  },
+  identify: (sequenceNumber) => ({ sequenceNumber, arrivalEpochMs: arrivals.get(sequenceNumber) ?? 0, partitionKey: 'k' }),
 };
 
 function fetcherOf(shard: MemoryShard, start: IteratorPosition = { type: 'TRIM_HORIZON' }, skipArrivedBeforeMs?: number): ShardFetcher<string> {
@@ -118,6 +125,62 @@ async function readAll(fetcher: ShardFetcher<string>, reads: number, signal: Abo
 const seqs = (count: number) => Array.from({ length: count }, (_, i) => String(100 + i));
 
 describe('ShardFetcher', () => {
+  it('takes a LATEST iterator lost before the first read again from the pin, not from a fresh LATEST', async () => {
+    const shard = new MemoryShard(seqs(3), false, 10);
+    const fetcher = new ShardFetcher({
+      reader: shard,
+      events,
+      shardId: 's-1',
+      start: { type: 'LATEST' },
+      latestResumesAt: { start: { type: 'TRIM_HORIZON' }, skipArrivedBeforeMs: 60_000 },
+      limit: 10,
+      metrics: new Metrics({ collectProcessMetrics: false }),
+      labels: { mapping: 'm', function: 'f', source: 'dynamodb' },
+      logger: createLogger('silent', { write: () => undefined }),
+      random: () => 1,
+    });
+    // The first iterator (LATEST) expires before its first read; meanwhile two records arrived after the pin.
+    shard.staleBefore = { generation: 2, error: 'ExpiredIteratorException' };
+    shard.sequenceNumbers.push('103', '104');
+    arrivals.set('103', 120_000).set('104', 120_000);
+
+    const read = await fetcher.fetch(AbortSignal.timeout(5_000));
+
+    expect(shard.positions).toEqual([{ type: 'LATEST' }, { type: 'TRIM_HORIZON' }]);
+    expect(read?.records.map((record) => record.sequenceNumber)).toEqual(['103', '104']);
+  });
+
+  it('hands a record it cannot build on, marked with its error, instead of failing the read again and again', async () => {
+    unbuildable.add('101');
+    try {
+      const shard = new MemoryShard(seqs(3), true, 10);
+      const metrics = new Metrics({ collectProcessMetrics: false });
+      const fetcher = new ShardFetcher({
+        reader: shard,
+        events,
+        shardId: 's-1',
+        start: { type: 'TRIM_HORIZON' },
+        limit: 10,
+        metrics,
+        labels: { mapping: 'm', function: 'f', source: 'dynamodb' },
+        logger: createLogger('silent', { write: () => undefined }),
+      });
+
+      const read = await fetcher.fetch(AbortSignal.timeout(5_000));
+
+      expect(read?.records.map((record) => [record.sequenceNumber, record.buildError !== undefined])).toEqual([
+        ['100', false],
+        ['101', true],
+        ['102', false],
+      ]);
+      expect(shard.iteratorsRead).toHaveLength(1);
+      expect((await metrics.eventBuildFailures.get()).values.map((value) => value.value)).toEqual([1]);
+      expect((await metrics.pollingErrors.get()).values.map((value) => value.value)).toEqual([]);
+    } finally {
+      unbuildable.delete('101');
+    }
+  });
+
   it('renews an iterator that expired mid-shard right after the last record read: no gap, no repeat', async () => {
     const shard = new MemoryShard(seqs(6), true, 2);
     const fetcher = fetcherOf(shard);

@@ -1,0 +1,68 @@
+import { resourceUsage } from 'node:process';
+import { pathToFileURL } from 'node:url';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { emulatorClientConfig } from '../../test/harness/aws-clients.js';
+import { ManagedProcess } from '../../test/harness/managed-process.js';
+import { REPO_ROOT } from '../../test/harness/repo-root.js';
+import { drainWithBareLoop } from './sqs-bare-loop.js';
+import { drainWithSqsConsumer } from './sqs-consumer-loop.js';
+import { drainWithGetRecords, shardApi } from './stream-get-records-loop.js';
+
+/**
+ * A baseline runs in a fresh process of its own, like the service: its JIT starts as cold as the service's, and
+ * its CPU and memory are its own. Before its clock starts it makes one call to the emulator, as the service makes
+ * its own calls before it is ready.
+ */
+export type BaselineRequest =
+  | { readonly kind: 'sqs-bare-loop' | 'sqs-consumer'; readonly endpoint: string; readonly queueUrl: string; readonly messages: number; readonly concurrency: number }
+  | { readonly kind: 'stream-get-records'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly records: number; readonly limit: number };
+
+export interface BaselineResult {
+  /** From the start of the measured work to its end. */
+  readonly seconds: number;
+  /** CPU seconds of the baseline's process meanwhile. */
+  readonly cpuSeconds: number;
+  /** Peak resident memory of the baseline's process, MiB. */
+  readonly peakRssMb: number;
+  /** Streams: the last sequence number read from each shard. */
+  readonly lastSequenceByShard?: Record<string, string>;
+}
+
+/** Runs `request` in a child process and returns what it measured. */
+export async function runBaseline(request: BaselineRequest): Promise<BaselineResult> {
+  let last = '';
+  const child = await ManagedProcess.start({
+    name: `baseline-${request.kind}`,
+    command: process.execPath,
+    args: [new URL(import.meta.url).pathname, JSON.stringify(request)],
+    cwd: REPO_ROOT,
+    onStdoutLine: (line) => {
+      last = line;
+    },
+  });
+  const code = await child.exited;
+  if (code !== 0) throw new Error(child.describe(`baseline ${request.kind} failed`));
+  return JSON.parse(last) as BaselineResult;
+}
+
+async function measure(request: BaselineRequest): Promise<BaselineResult> {
+  if (request.kind === 'stream-get-records') {
+    const api = shardApi(request.source, request.endpoint, request.streamArn);
+    await api.shardIds();
+    const drain = await drainWithGetRecords(api, request);
+    api.destroy();
+    return { ...drain, peakRssMb: resourceUsage().maxRSS / 1024 };
+  }
+  const sqs = new SQSClient(emulatorClientConfig(request.endpoint));
+  await sqs.send(new GetQueueAttributesCommand({ QueueUrl: request.queueUrl, AttributeNames: ['All'] }));
+  const options = { messages: request.messages, concurrency: request.concurrency };
+  const drain = request.kind === 'sqs-bare-loop' ? await drainWithBareLoop(sqs, request.queueUrl, { ...options, waitTimeSeconds: 1 }) : await drainWithSqsConsumer(sqs, request.queueUrl, options);
+  sqs.destroy();
+  return { ...drain, peakRssMb: resourceUsage().maxRSS / 1024 };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  const result = await measure(JSON.parse(process.argv[2]!) as BaselineRequest);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}

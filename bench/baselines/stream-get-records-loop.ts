@@ -1,0 +1,91 @@
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand as DdbGetRecordsCommand, GetShardIteratorCommand as DdbGetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { emulatorClientConfig } from '../../test/harness/aws-clients.js';
+import { epochMs, ownCpuSeconds } from '../process-sampler.js';
+
+/** One shard reader of a bare loop: where it starts, and one GetRecords. */
+interface ShardApi {
+  shardIds(): Promise<string[]>;
+  iterator(shardId: string, type: 'TRIM_HORIZON' | 'LATEST'): Promise<string | undefined>;
+  read(iterator: string, limit: number): Promise<{ sequenceNumbers: string[]; payloads: Uint8Array[]; next?: string }>;
+  destroy(): void;
+}
+
+export function shardApi(source: 'kinesis' | 'dynamodb', endpoint: string, streamArn: string): ShardApi {
+  if (source === 'kinesis') {
+    const kinesis = new KinesisClient(emulatorClientConfig(endpoint));
+    return {
+      async shardIds() {
+        return ((await kinesis.send(new ListShardsCommand({ StreamARN: streamArn }))).Shards ?? []).map((shard) => shard.ShardId!);
+      },
+      async iterator(shardId, type) {
+        return (await kinesis.send(new GetShardIteratorCommand({ StreamARN: streamArn, ShardId: shardId, ShardIteratorType: type }))).ShardIterator;
+      },
+      async read(iterator, limit) {
+        const out = await kinesis.send(new GetRecordsCommand({ StreamARN: streamArn, ShardIterator: iterator, Limit: limit }));
+        const records = out.Records ?? [];
+        return { sequenceNumbers: records.map((r) => r.SequenceNumber!), payloads: records.map((r) => r.Data!), ...(out.NextShardIterator ? { next: out.NextShardIterator } : {}) };
+      },
+      destroy: () => kinesis.destroy(),
+    };
+  }
+  const streams = new DynamoDBStreamsClient(emulatorClientConfig(endpoint));
+  return {
+    async shardIds() {
+      return ((await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards ?? []).map((shard) => shard.ShardId!);
+    },
+    async iterator(shardId, type) {
+      return (await streams.send(new DdbGetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: type }))).ShardIterator;
+    },
+    async read(iterator, limit) {
+      const out = await streams.send(new DdbGetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+      const records = out.Records ?? [];
+      return {
+        sequenceNumbers: records.map((r) => r.dynamodb!.SequenceNumber!),
+        payloads: records.map((r) => Buffer.from(JSON.stringify({ sentAt: Number(r.dynamodb?.NewImage?.['sentAt']?.N) }))),
+        ...(out.NextShardIterator ? { next: out.NextShardIterator } : {}),
+      };
+    },
+    destroy: () => streams.destroy(),
+  };
+}
+
+export interface StreamDrain {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  /** The last sequence number read from each shard (the end of what was written). */
+  readonly lastSequenceByShard: Record<string, string>;
+}
+
+/**
+ * The ceiling: every shard read from TRIM_HORIZON with back-to-back GetRecords(`limit`), all shards at once,
+ * until `records` records were read.
+ */
+export async function drainWithGetRecords(api: ShardApi, options: { records: number; limit: number }): Promise<StreamDrain> {
+  const shardIds = await api.shardIds();
+  const lastSequenceByShard: Record<string, string> = {};
+  let read = 0;
+  let finishedAt = 0;
+  let cpuAfter = 0;
+  const cpuBefore = ownCpuSeconds();
+  const started = epochMs();
+  await Promise.all(
+    shardIds.map(async (shardId) => {
+      let iterator = await api.iterator(shardId, 'TRIM_HORIZON');
+      while (iterator && read < options.records) {
+        const out = await api.read(iterator, options.limit);
+        if (out.sequenceNumbers.length > 0) lastSequenceByShard[shardId] = out.sequenceNumbers[out.sequenceNumbers.length - 1]!;
+        read += out.sequenceNumbers.length;
+        if (read >= options.records && finishedAt === 0) {
+          finishedAt = epochMs();
+          cpuAfter = ownCpuSeconds();
+        }
+        // A shard read to its end stops; the others go on until every record was read.
+        if (out.sequenceNumbers.length === 0) break;
+        iterator = out.next;
+      }
+    }),
+  );
+  if (finishedAt === 0) throw new Error(`the bare loop read ${read} of ${options.records} records`);
+  return { seconds: (finishedAt - started) / 1000, cpuSeconds: cpuAfter - cpuBefore, lastSequenceByShard };
+}

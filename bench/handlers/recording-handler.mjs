@@ -1,0 +1,28 @@
+// The benchmark's function: does nothing with the records, and appends one JSON line per invocation to the file
+// named by BENCH_RECORD_FILE: {"start","end"} (epoch ms with sub-millisecond precision), "count" (records), and
+// "shard" (the first record's shard, for stream events). With BENCH_LATENCY=1 it adds "sent": the send
+// timestamps the benchmark wrote into the records (`{"sentAt":…}` bodies and data, or a `sentAt` attribute).
+import { appendFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+const recordFile = process.env.BENCH_RECORD_FILE;
+const withLatency = process.env.BENCH_LATENCY === '1';
+const now = () => performance.timeOrigin + performance.now();
+
+function sentAtOf(record) {
+  if (record.body !== undefined) return JSON.parse(record.body).sentAt;
+  if (record.kinesis !== undefined) return JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString()).sentAt;
+  if (record.dynamodb !== undefined) return Number(record.dynamodb.NewImage.sentAt.N);
+  return undefined;
+}
+
+export const handler = async (event) => {
+  const start = now();
+  const records = event.Records ?? [];
+  const line = { start, count: records.length };
+  const eventId = records[0]?.eventID;
+  if (typeof eventId === 'string' && eventId.startsWith('shardId-')) line.shard = eventId.slice(0, eventId.indexOf(':'));
+  if (withLatency) line.sent = records.map(sentAtOf);
+  line.end = now();
+  if (recordFile) appendFileSync(recordFile, `${JSON.stringify(line)}\n`);
+};

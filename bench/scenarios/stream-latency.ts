@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { sleep } from '../../src/runtime/backoff.js';
+import type { BenchScenario, RunFigures, ScenarioContext } from '../scenario.js';
+import { shardApi } from '../baselines/stream-get-records-loop.js';
+import { epochMs } from '../process-sampler.js';
+import { ServiceUnderTest } from '../service-under-test.js';
+import { percentile } from '../statistics.js';
+import { createStream, type BenchStream } from '../stream-bench.js';
+import { waitFor } from '../../test/harness/wait-for.js';
+
+/** Single records written per measurement, each at a random point of the poll cycle. */
+const SAMPLES = 15;
+/** The longest pause between two writes when the idle interval is 0. */
+const MIN_SPACING_MS = 200;
+
+/**
+ * Write → handler start for single records on a caught-up shard (one shard, LATEST), records written at random
+ * points of the poll cycle: the service with `streams.idlePollIntervalMs` = the interval under test beside a bare
+ * GetRecords loop that pauses the same interval after an empty read.
+ */
+function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): BenchScenario {
+  const label = source === 'kinesis' ? 'Kinesis' : 'DynamoDB Streams';
+  return {
+    name: `${source}-latency-idle${idleIntervalMs}ms`,
+    title: `${label} write → handler start, idle poll interval ${idleIntervalMs} ms`,
+    servers: ['redis', source],
+    metrics: [
+      { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower' },
+      { key: 'max', label: `latency max of ${SAMPLES} samples`, unit: 'ms', better: 'lower' },
+    ],
+    async run({ servers, clients, profileDir }: ScenarioContext): Promise<RunFigures> {
+      const spacing = () => sleep(Math.random() * Math.max(idleIntervalMs, MIN_SPACING_MS));
+      const stream = await createStream(source, clients, 1);
+      try {
+        const service = await ServiceUnderTest.start({
+          servers,
+          mappings: [{ UUID: randomUUID(), EventSourceArn: stream.arn, StartingPosition: 'LATEST', BatchSize: 100 }],
+          idlePollIntervalMs: idleIntervalMs,
+          latency: true,
+          ...(profileDir ? { profileDir } : {}),
+        });
+        const esm: number[] = [];
+        try {
+          // Reading has begun once a first record went through.
+          await waitFor(
+            async () => {
+              await stream.write(1, true);
+              return service.invocations().length > 0;
+            },
+            { timeoutMs: 60_000, intervalMs: 500, message: 'the service never invoked the function' },
+          );
+          await sleep(idleIntervalMs + 200);
+          let seen = service.invocations().length;
+          for (let sample = 0; sample < SAMPLES; sample++) {
+            await spacing();
+            await stream.write(1, true);
+            const invocation = await waitFor(() => service.invocations()[seen], { timeoutMs: 30_000, intervalMs: 5, message: 'record not delivered' });
+            seen = service.invocations().length;
+            esm.push(invocation.start - invocation.sent![0]!);
+          }
+        } finally {
+          await service.stop();
+        }
+
+        const api = shardApi(source, source === 'kinesis' ? servers.kinesisEndpoint : servers.dynamodbEndpoint, stream.arn);
+        const [shardId] = await api.shardIds();
+        const bare: number[] = [];
+        let iterator = await api.iterator(shardId!, 'LATEST');
+        let pending = 0;
+        const stop = new AbortController();
+        const reader = (async () => {
+          while (iterator && !stop.signal.aborted) {
+            const out = await api.read(iterator, 100);
+            const receivedAt = epochMs();
+            for (const payload of out.payloads) bare.push(receivedAt - (JSON.parse(Buffer.from(payload).toString()) as { sentAt: number }).sentAt);
+            pending -= out.payloads.length;
+            iterator = out.next;
+            if (out.payloads.length === 0 && idleIntervalMs > 0) await sleep(idleIntervalMs, stop.signal);
+          }
+        })();
+        for (let sample = 0; sample < SAMPLES; sample++) {
+          await spacing();
+          pending += 1;
+          await stream.write(1, true);
+          await waitFor(() => pending <= 0, { timeoutMs: 30_000, intervalMs: 5, message: 'bare loop did not read the record' });
+        }
+        stop.abort();
+        await reader;
+        api.destroy();
+        return {
+          'esm-poller': { p50: percentile(esm, 0.5), max: Math.max(...esm) },
+          'bare-loop': { p50: percentile(bare, 0.5), max: Math.max(...bare) },
+        };
+      } finally {
+        await stream.delete();
+      }
+    },
+  };
+}
+
+export const scenarios: readonly BenchScenario[] = [
+  streamLatency('kinesis', 1_000),
+  streamLatency('kinesis', 0),
+  streamLatency('dynamodb', 1_000),
+];

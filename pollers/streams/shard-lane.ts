@@ -1,0 +1,119 @@
+import { BatchAssembler } from './batch-assembler.js';
+import type { BatchProcessor, BatchProcessResult, Settled } from './batch-processor.js';
+import type { StreamRecord } from './stream-event-builder.js';
+
+/** What a lane's running batch produced: records it settled, or the end of the batch. */
+export type LaneStep =
+  | { readonly lane: ShardLane; readonly kind: 'settled'; readonly settled: Settled }
+  | { readonly lane: ShardLane; readonly kind: 'finished'; readonly result: BatchProcessResult }
+  | { readonly lane: ShardLane; readonly kind: 'failed'; readonly error: unknown };
+
+export interface ShardLaneOptions {
+  /** Runs one batch at a time. */
+  readonly processor: BatchProcessor;
+  readonly batchSize: number;
+  /** MaximumBatchingWindowInSeconds, in ms. */
+  readonly windowMs: number;
+  /** Monotonic clock, ms. */
+  readonly now: () => number;
+}
+
+/**
+ * One lane of a shard: the records routed to it waiting to be sent, and at most one batch in flight. Records of
+ * one lane are sent in order and never concurrently; the lane's processor does retries, bisect and partial
+ * responses, and every record it settles comes out as a {@link LaneStep} for the shard's checkpointer.
+ *
+ * The batching window (MaximumBatchingWindowInSeconds) runs from the first buffered record, at the earliest from
+ * the completion of the lane's previous batch, until it closes, the batch is full or the 6 MB cap is reached.
+ */
+export class ShardLane {
+  private readonly assembler: BatchAssembler;
+  private running: AsyncGenerator<Settled, BatchProcessResult, void> | undefined;
+  private pending: Promise<LaneStep> | undefined;
+  private bufferedSince: number;
+  private lastCompletion: number;
+
+  constructor(
+    readonly index: number,
+    private readonly options: ShardLaneOptions,
+  ) {
+    this.assembler = new BatchAssembler({ batchSize: options.batchSize });
+    this.bufferedSince = options.now();
+    this.lastCompletion = this.bufferedSince;
+  }
+
+  /** A batch is in flight. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Nothing buffered and nothing in flight. */
+  get drained(): boolean {
+    return !this.busy && this.assembler.isEmpty;
+  }
+
+  /** A whole batch is buffered (BatchSize records or the payload cap): reading more for this lane waits. */
+  get full(): boolean {
+    return this.assembler.isFull;
+  }
+
+  /** The next step of the batch in flight (undefined when idle). Never rejects. */
+  get step(): Promise<LaneStep> | undefined {
+    return this.pending;
+  }
+
+  push(records: readonly StreamRecord[]): void {
+    if (records.length === 0) return;
+    if (this.assembler.isEmpty) this.bufferedSince = this.options.now();
+    this.assembler.push(records);
+  }
+
+  /** Idle, and its next batch may still grow: the shard should be read for it. */
+  wantsRecords(at: number): boolean {
+    return !this.busy && !this.full && (this.assembler.isEmpty || this.windowOpen(at));
+  }
+
+  /** Idle with records whose batch is complete: full, window closed, or nothing more will come. */
+  readyToSend(at: number, noMoreRecords: boolean): boolean {
+    return !this.busy && !this.assembler.isEmpty && (this.full || !this.windowOpen(at) || noMoreRecords);
+  }
+
+  /** When the window of the buffered records closes (undefined when idle and empty, or busy). */
+  windowEnd(): number | undefined {
+    if (this.busy || this.assembler.isEmpty || this.options.windowMs <= 0) return undefined;
+    return Math.max(this.bufferedSince, this.lastCompletion) + this.options.windowMs;
+  }
+
+  /** Cuts the next batch and starts processing it. */
+  send(): void {
+    const batch = this.assembler.take();
+    if (!batch) return;
+    this.running = this.options.processor.process(batch);
+    this.advance();
+  }
+
+  /** Lets the batch in flight go on after its last step was taken (and checkpointed). */
+  advance(): void {
+    const running = this.running;
+    if (!running) return;
+    this.pending = running.next().then(
+      (next): LaneStep => {
+        if (!next.done) return { lane: this, kind: 'settled', settled: next.value };
+        this.running = undefined;
+        this.pending = undefined;
+        this.lastCompletion = this.options.now();
+        return { lane: this, kind: 'finished', result: next.value };
+      },
+      (error: unknown): LaneStep => {
+        this.running = undefined;
+        this.pending = undefined;
+        return { lane: this, kind: 'failed', error };
+      },
+    );
+  }
+
+  private windowOpen(at: number): boolean {
+    const end = this.windowEnd();
+    return end !== undefined && at < end;
+  }
+}

@@ -1,0 +1,232 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type MinimalJob, type RedisOptions } from 'bullmq';
+import type { Logger } from '../observability/logger.js';
+import { once, runAll } from '../runtime/lifecycle.js';
+
+/** States of a durable queue counted for metrics. */
+export const JOB_COUNT_STATES = ['waiting', 'delayed', 'failed'] as const;
+export type JobCountState = (typeof JOB_COUNT_STATES)[number];
+export type JobCounts = Readonly<Record<JobCountState, number>>;
+
+/** How long a count waits for Redis before the caller keeps its last values, ms. */
+const JOB_COUNT_TIMEOUT_MS = 1_000;
+/** Completed jobs kept for inspection: at most 1000, at most an hour old. */
+const KEEP_COMPLETED = { count: 1_000, age: 3_600 };
+/** Repeats of one error are logged at most once a minute, so an outage does not flood the log. */
+const ERROR_LOG_INTERVAL_MS = 60_000;
+
+/** A job attempt can never succeed: the queue fails the job at once instead of spending its attempts. */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+}
+
+/** One attempt of a job, as the processor sees it. */
+export interface JobAttempt<T> {
+  readonly id: string;
+  readonly data: T;
+  /** Attempts that failed before this one (BullMQ's count; {@link JobAttempt.retryLater} spends none). */
+  readonly attemptsMade: number;
+  /** Aborted when `stop()` stops waiting for the attempt; the job then runs again after the next start. */
+  readonly signal: AbortSignal;
+  /**
+   * Stores `data` and puts the job back to run again in `delayMs`, without spending an attempt. The processor
+   * must return the promise (it rejects with BullMQ's DelayedError, which tells the worker the job moved).
+   */
+  retryLater(delayMs: number, data: T): Promise<never>;
+}
+
+export interface AddJobOptions {
+  /** Attempts before the job stays in the failed set. @defaultValue 1 */
+  readonly attempts?: number;
+  /** Base delay of the retry backoff, carried by the job and handed to {@link DurableJobQueueOptions.retryDelayMs}. */
+  readonly backoffMs?: number;
+}
+
+export interface DurableJobQueueOptions<T> {
+  /** BullMQ queue name (BullMQ adds `prefix` and its own suffixes). */
+  readonly name: string;
+  /** Redis URL; BullMQ opens its own connections with it (the worker needs blocking ones). */
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly logger: Logger;
+  /** Short name for connection names and log events, e.g. `destinations`. */
+  readonly component: string;
+  /** Jobs processed at once by this process. */
+  readonly concurrency: number;
+  /** Runs one attempt. A rejection fails the attempt (retried per the job's attempts); PermanentJobError fails the job. */
+  readonly process: (attempt: JobAttempt<T>) => Promise<void>;
+  /** Delay before retry `attemptsMade` (1-based) of a failed attempt, from the job's base delay. */
+  readonly retryDelayMs?: (attemptsMade: number, baseMs: number | undefined) => number;
+  /** After each failed attempt; `final` when the job stays in the failed set. */
+  readonly onAttemptFailed?: (job: { readonly id: string; readonly data: T; readonly attemptsMade: number }, err: Error, final: boolean) => void;
+  /** Recoveries of a job whose worker died (crash, SIGKILL) before it is failed. */
+  readonly maxStalledCount: number;
+  /** How long a job's lock lasts without renewal: a crashed worker's job runs again after about twice this, ms. @defaultValue 30000 (BullMQ's) */
+  readonly lockDurationMs?: number;
+  /** Time `stop()` lets attempts in flight finish before aborting them (they run again after the next start), ms. */
+  readonly stopGraceMs: number;
+}
+
+/**
+ * A durable job queue in Redis (BullMQ), shared by every replica on the same Redis: `add` resolves once the job
+ * is stored, a worker in each started process takes jobs (each job by one worker at a time), and jobs left by a
+ * stopped or crashed process run in the next worker. One class for every queue of the service, so retries,
+ * stalled-job recovery, stop and counting behave the same everywhere.
+ */
+export class DurableJobQueue<T> {
+  private readonly stopping = new AbortController();
+  private queue: Queue<T> | undefined;
+  private worker: Worker<T> | undefined;
+  private stopped = false;
+  private countInFlight: Promise<JobCounts> | undefined;
+
+  constructor(private readonly options: DurableJobQueueOptions<T>) {}
+
+  /** True once `stop()` was called: `add` refuses. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Starts this process's worker; resolves once its Redis connection is ready. */
+  async start(): Promise<void> {
+    if (this.stopped) throw new Error(`${this.options.component} queue cannot start again after stop()`);
+    if (this.worker) return;
+    const queue = this.openQueue();
+    const retryDelayMs = this.options.retryDelayMs;
+    const worker = new Worker<T>(this.options.name, (job, token) => this.run(job, token), {
+      connection: this.connection(`${this.options.component}-worker`),
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      maxStalledCount: this.options.maxStalledCount,
+      ...(this.options.lockDurationMs !== undefined
+        ? { lockDuration: this.options.lockDurationMs, stalledInterval: this.options.lockDurationMs }
+        : {}),
+      ...(retryDelayMs
+        ? { settings: { backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => retryDelayMs(attemptsMade, baseDelayOf(job)) } }
+        : {}),
+    });
+    this.worker = worker;
+    worker.on('error', logSparingly(this.options.logger, `${this.options.component}_worker_error`));
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = err.name === UnrecoverableError.name || job.attemptsMade >= (job.opts.attempts ?? 1);
+      this.options.onAttemptFailed?.({ id: String(job.id), data: job.data, attemptsMade: job.attemptsMade }, err, final);
+    });
+    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+  }
+
+  /** Resolves with the job id once the job is stored in Redis; rejects (nothing stored) otherwise. */
+  async add(name: string, data: T, options: AddJobOptions = {}): Promise<string> {
+    if (this.stopped) throw new Error(`${this.options.component} queue is stopped: the job was not stored`);
+    const job = await this.openQueue().add(name as never, data as never, {
+      attempts: options.attempts ?? 1,
+      ...(options.backoffMs !== undefined ? { backoff: { type: 'custom', delay: options.backoffMs } } : {}),
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: false,
+    });
+    return String(job.id);
+  }
+
+  /** Job counts by state; one count in flight at a time, rejected after {@link JOB_COUNT_TIMEOUT_MS}. */
+  async counts(): Promise<JobCounts> {
+    const queue = this.queue;
+    if (!queue) return { waiting: 0, delayed: 0, failed: 0 };
+    this.countInFlight ??= queue
+      .getJobCounts('waiting', 'delayed', 'failed')
+      .then((counts) => ({ waiting: counts.waiting ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 }))
+      .finally(() => {
+        this.countInFlight = undefined;
+      });
+    const timeout = AbortSignal.timeout(JOB_COUNT_TIMEOUT_MS);
+    return await Promise.race([
+      this.countInFlight,
+      new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(timeout.reason), { once: true })),
+    ]);
+  }
+
+  /**
+   * Closes the worker (attempts in flight finish, or are aborted after `stopGraceMs` and left for the next
+   * start), then the queue. Idempotent; every call returns the same promise.
+   */
+  readonly stop = once(async () => {
+    this.stopped = true;
+    const worker = this.worker;
+    const queue = this.queue;
+    const errors = await runAll([
+      async () => {
+        if (!worker) return;
+        const closed = worker.close();
+        const grace = setTimeout(() => this.stopping.abort(), this.options.stopGraceMs);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(grace);
+        }
+      },
+      () => queue?.close(),
+    ]);
+    for (const err of errors) this.options.logger.warn({ err }, `${this.options.component}_stop_error`);
+  });
+
+  private openQueue(): Queue<T> {
+    if (!this.queue) {
+      const queue = new Queue<T>(this.options.name, { connection: this.connection(`${this.options.component}-queue`), prefix: this.options.prefix });
+      queue.on('error', logSparingly(this.options.logger, `${this.options.component}_queue_error`));
+      this.queue = queue;
+    }
+    return this.queue;
+  }
+
+  /** Connection options, not a client: BullMQ builds and owns its connections. */
+  private connection(name: string): RedisOptions {
+    return {
+      url: this.options.redisUrl,
+      maxRetriesPerRequest: null,
+      connectionName: `esm-poller:${name}`,
+      retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+    };
+  }
+
+  private async run(job: Job<T>, token: string | undefined): Promise<void> {
+    const attempt: JobAttempt<T> = {
+      id: String(job.id),
+      data: job.data,
+      attemptsMade: job.attemptsMade,
+      signal: this.stopping.signal,
+      retryLater: async (delayMs, data) => {
+        await job.updateData(data);
+        await job.moveToDelayed(Date.now() + Math.max(0, delayMs), token);
+        throw new DelayedError();
+      },
+    };
+    try {
+      await this.options.process(attempt);
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      if (this.stopping.signal.aborted && token !== undefined) {
+        // Interrupted by stop(), not failed: no attempt is spent, the next start runs it again.
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  }
+}
+
+function baseDelayOf(job: MinimalJob | undefined): number | undefined {
+  const delay = (job?.opts.backoff as { delay?: unknown } | undefined)?.delay;
+  return typeof delay === 'number' && delay >= 0 ? delay : undefined;
+}
+
+/** An `error` listener (without one an emitter's error kills the process) that logs repeats of an error sparingly. */
+function logSparingly(logger: Logger, event: string): (err: Error) => void {
+  let last = '';
+  let loggedAt = 0;
+  return (err) => {
+    const now = Date.now();
+    if (err.message === last && now - loggedAt < ERROR_LOG_INTERVAL_MS) return;
+    last = err.message;
+    loggedAt = now;
+    logger.warn({ err }, event);
+  };
+}
