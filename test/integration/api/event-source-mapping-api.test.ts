@@ -195,12 +195,12 @@ describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
   it('DynamoDB Streams: create, get, update and delete with the stream defaults', async () => {
     const streamArn = await fixture.createTableStream();
     const created = await fixture.lambda.send(
-      new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: streamArn, StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 30 }),
+      new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: streamArn, StartingPosition: 'TRIM_HORIZON', MaximumRetryAttempts: 5 }),
     );
-    expect(body(created)).toStrictEqual(streamConfiguration(created.UUID!, streamArn, { StartingPosition: 'TRIM_HORIZON', TumblingWindowInSeconds: 30 }));
+    expect(body(created)).toStrictEqual(streamConfiguration(created.UUID!, streamArn, { StartingPosition: 'TRIM_HORIZON', MaximumRetryAttempts: 5 }));
     await fixture.settle(created.UUID!);
     const updated = await fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, BatchSize: 500, MaximumRecordAgeInSeconds: 3600 }));
-    expect(body(updated)).toMatchObject({ BatchSize: 500, MaximumRecordAgeInSeconds: 3600, TumblingWindowInSeconds: 30, State: 'Updating' });
+    expect(body(updated)).toMatchObject({ BatchSize: 500, MaximumRecordAgeInSeconds: 3600, MaximumRetryAttempts: 5, State: 'Updating' });
     await fixture.settle(created.UUID!);
     expect((await fixture.lambda.send(new DeleteEventSourceMappingCommand({ UUID: created.UUID }))).State).toBe('Deleting');
   });

@@ -67,10 +67,12 @@ describe('SigV4 authentication when server.credentials are configured', () => {
   });
 
   it('answers 403 MissingAuthenticationTokenException with AWS body and header to an unsigned request, and keeps health, readiness and metrics open', async () => {
-    const response = await fetch(`${fixture.service.url}/2015-03-31/event-source-mappings/`);
-    expect(response.status).toBe(403);
-    expect(response.headers.get('x-amzn-ErrorType')).toBe('MissingAuthenticationTokenException');
-    expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+    for (const path of ['/2015-03-31/event-source-mappings/', '/2015-03-31/functions/', '/2019-09-25/functions/echo/event-invoke-config']) {
+      const response = await fetch(`${fixture.service.url}${path}`);
+      expect(response.status).toBe(403);
+      expect(response.headers.get('x-amzn-ErrorType')).toBe('MissingAuthenticationTokenException');
+      expect(await response.json()).toEqual({ message: 'Missing Authentication Token' });
+    }
     for (const path of ['/healthz', '/readyz', '/metrics']) {
       const open = await fetch(`${fixture.service.url}${path}`);
       await open.arrayBuffer();
