@@ -247,6 +247,12 @@ describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
     expect(got.State).toBe('Enabled');
     expect(got.LastModified).toEqual(created.LastModified);
 
+    // Configured functions have no tags: ListTags answers {} and tagging one is refused.
+    expect((await fixture.lambda.send(new ListTagsCommand({ Resource: ECHO_ARN }))).Tags).toEqual({});
+    expect(await failureOf(() => fixture.lambda.send(new TagResourceCommand({ Resource: ECHO_ARN, Tags: { a: 'b' } })))).toMatchObject({
+      name: 'InvalidParameterValueException',
+      status: 400,
+    });
     const unknown = 'arn:aws:lambda:us-east-1:000000000000:event-source-mapping:00000000-0000-4000-8000-000000000000';
     expect(await failureOf(() => fixture.lambda.send(new ListTagsCommand({ Resource: unknown })))).toEqual({
       name: 'ResourceNotFoundException',
