@@ -222,6 +222,32 @@ describe('ShardFetcher', () => {
     expect(rest).toEqual(['102', '103', '104', '105']);
   });
 
+  it('counts a trimmed position and logs the gap: the position lost and the first record read after it', async () => {
+    const shard = new MemoryShard(seqs(6), true, 2);
+    const metrics = new Metrics({ collectProcessMetrics: false });
+    const lines: Record<string, unknown>[] = [];
+    const fetcher = new ShardFetcher({
+      reader: shard,
+      events,
+      shardId: 's-1',
+      start: { type: 'TRIM_HORIZON' },
+      limit: 2,
+      metrics,
+      labels: { mapping: 'm', function: 'f', source: 'dynamodb' },
+      logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }),
+      random: () => 1,
+    });
+    await fetcher.fetch(AbortSignal.timeout(5_000));
+    shard.sequenceNumbers.splice(0, 4);
+    shard.staleBefore = { generation: 2, error: 'TrimmedDataAccessException' };
+    shard.failNext.push('TrimmedDataAccessException');
+
+    expect(await readAll(fetcher, 10, AbortSignal.timeout(5_000))).toEqual(['104', '105']);
+
+    expect((await metrics.trimmedPositions.get()).values.map((value) => value.value)).toEqual([1]);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'shard_trim_gap', shardId: 's-1', after: '101', resumedAt: '104' }));
+  });
+
   it('gets a fresh iterator when one that has read nothing yet is refused as trimmed, instead of retrying it forever', async () => {
     const shard = new MemoryShard(seqs(3), true, 10);
     shard.staleBefore = { generation: 2, error: 'TrimmedDataAccessException' };
