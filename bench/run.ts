@@ -2,13 +2,14 @@ import { startTestStack, selectServers } from '../test/harness/test-stack.js';
 import type { BenchResult, BenchScenario } from './scenario.js';
 import { sqsThroughputScenario } from './sqs-throughput.js';
 import { kinesisThroughputScenario } from './kinesis-throughput.js';
+import { kinesisParallelizationScenario } from './kinesis-parallelization.js';
 
 /**
  * `npm run bench`: starts the same real servers the tests use, runs every scenario, and prints each figure
  * beside the ceiling of the bare SDK loop measured against the same emulator in the same run.
  * `BENCH_SCENARIOS=sqs-throughput` runs only the named scenarios.
  */
-const SCENARIOS: readonly BenchScenario[] = [sqsThroughputScenario, kinesisThroughputScenario];
+const SCENARIOS: readonly BenchScenario[] = [sqsThroughputScenario, kinesisThroughputScenario, kinesisParallelizationScenario];
 
 async function main(): Promise<void> {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
