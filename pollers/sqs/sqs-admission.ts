@@ -24,6 +24,7 @@ export interface InvokeSlot {
 export class SqsAdmission {
   private readonly wake = new WakeSignal();
   private reserved = 0;
+  private running = 0;
   private collectors = 0;
   private backlog = false;
 
@@ -75,8 +76,19 @@ export class SqsAdmission {
     this.wake.notify();
   }
 
-  /** An invocation of the function ended: a slot may be free. */
+  /** Invocations of this mapping running now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** An invocation of the mapping starts. */
+  invocationStarted(): void {
+    this.running += 1;
+  }
+
+  /** An invocation of the mapping ended: a slot may be free. */
   invocationEnded(): void {
+    this.running -= 1;
     this.wake.notify();
   }
 }

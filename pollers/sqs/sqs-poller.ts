@@ -1,69 +1,28 @@
 import { setMaxListeners } from 'node:events';
-import type { Message } from '@aws-sdk/client-sqs';
 import type { Poller, PollerContext, PollerFactory } from '../../src/mappings/poller.js';
 import { reportsBatchItemFailures } from '../../src/mappings/event-source-mapping.js';
-import { PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, readProblem } from '../../src/mappings/mapping-status.js';
 import { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
-import type { InvokeOutcome } from '../../src/functions/invoker.js';
 import type { MappingLabels } from '../../src/observability/metrics.js';
-import { ERROR_BACKOFF, THROTTLE_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
+import { sleep } from '../../src/runtime/backoff.js';
 import { once } from '../../src/runtime/lifecycle.js';
-import { SqsBatch, type BatchSealReason } from './sqs-batch.js';
-import type { SqsEventSource } from './sqs-event.js';
-import { resolveSqsQueue, visibilityTimeoutError, type SqsQueue } from './sqs-queue.js';
-import { MAX_RECEIVE_MESSAGES, SqsQueueClient } from './sqs-queue-client.js';
+import { resolveSqsQueue, visibilityTimeoutError } from './sqs-queue.js';
+import { SqsQueueClient } from './sqs-queue-client.js';
 import { SqsMessageActions } from './sqs-message-actions.js';
-import { toReceivedMessage, type SqsReceivedMessage } from './sqs-received-message.js';
 import { SCALE_INTERVAL_MS, SqsScaler } from './sqs-scaler.js';
-import { fifoFollowers, planSettlement, verdictOf, type BatchVerdict, type SettlementPlan } from './sqs-settle.js';
-import { SHORT_POLL_WAIT_SECONDS, effectiveVisibilityTimeoutSeconds, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
-import { SqsAdmission, type InvokeSlot } from './sqs-admission.js';
+import { effectiveVisibilityTimeoutSeconds } from './sqs-visibility.js';
+import { SqsAdmission } from './sqs-admission.js';
+import { SqsPollLoop, type SqsPollerSetup } from './sqs-poll-loop.js';
 
 /**
- * The SQS event source mapping (spec §1–§5): several pollers per mapping, each one batch at a time:
- *
- *   wait for an invoke slot → receive (long poll) → build records → delete what the filters reject →
- *   batch (BatchSize / window / 6 MB; what does not fit is carried into the next batch) → invoke →
- *   settle (delete / partial / nothing; FIFO group rule) → next batch
- *
- * How many pollers run is {@link SqsScaler}'s decision. Messages are only ever deleted after the function
- * processed them (or the filters rejected them); a failed message reappears when its visibility timeout
- * ends, and the queue's redrive policy moves it to its dead-letter queue.
+ * The SQS event source mapping (spec §1–§5) on this replica: the supervisor of its pollers. It resolves the
+ * queue at start, runs as many pollers ({@link SqsPollLoop}, one batch at a time each) as {@link SqsScaler}
+ * decides, takes a fleet-wide slot for each where the mapping has a limit, and drains them at stop.
  *
  * Stop: no new receive starts; a parked long poll is aborted, a short receive (at most 1 s) finishes; a poller
  * collecting a batch makes its messages visible again at once (ChangeMessageVisibility 0); invocations in
  * flight finish and are settled, until `drainTimeoutMs`.
  */
 export const createSqsPoller: PollerFactory = (context) => new SqsPoller(context);
-
-/** Everything resolved at start. */
-interface Setup {
-  readonly queue: SqsQueue;
-  readonly client: SqsQueueClient;
-  readonly actions: SqsMessageActions;
-  readonly admission: SqsAdmission;
-  readonly source: SqsEventSource;
-  readonly filter: FilterCriteriaMatcher;
-  readonly scaler: SqsScaler;
-  readonly effectiveVisibilitySeconds: number;
-  readonly windowMs: number;
-  readonly reportsBatchItemFailures: boolean;
-}
-
-/** One poller's view of the queue. */
-interface PollerState {
-  /** The previous receive returned nothing: the next one is a 20-second long poll. */
-  queueLooksIdle: boolean;
-}
-
-interface Collected {
-  readonly batch: SqsBatch;
-  /** Received messages that did not fit (6 MB); they open the next batch. */
-  readonly carry: SqsReceivedMessage[];
-  readonly sealedBy: BatchSealReason;
-}
-
-const NO_GROUPS: ReadonlySet<string> = new Set();
 
 export class SqsPoller implements Poller {
   private readonly labels: MappingLabels;
@@ -74,8 +33,8 @@ export class SqsPoller implements Poller {
   private readonly exiting = new Set<number>();
   private nextWorkerId = 1;
   private supervisor: Promise<void> | undefined;
+  private setup: SqsPollerSetup | undefined;
   private stopping = false;
-  private inFlight = 0;
 
   constructor(private readonly context: PollerContext) {
     const { mapping } = context;
@@ -105,7 +64,7 @@ export class SqsPoller implements Poller {
     const windowSeconds = mapping.MaximumBatchingWindowInSeconds;
     const client = new SqsQueueClient(aws.sqs(queue.region), queue.url);
     const effectiveVisibilitySeconds = effectiveVisibilityTimeoutSeconds(queue.visibilityTimeoutSeconds, windowSeconds, fn.timeoutSeconds);
-    const setup: Setup = {
+    const setup: SqsPollerSetup = {
       queue,
       client,
       actions: new SqsMessageActions({
@@ -135,6 +94,7 @@ export class SqsPoller implements Poller {
       return;
     }
     if (this.stopping) return;
+    this.setup = setup;
     metrics.pollers.set(this.labels, 0);
     metrics.concurrentInvocations.set(this.labels, 0);
     this.supervisor = this.supervise(setup).catch((err: unknown) => logger.error({ err }, 'sqs_supervisor_crashed'));
@@ -158,13 +118,13 @@ export class SqsPoller implements Poller {
     this.stopping = true;
     this.stopController.abort();
     if (!this.supervisor) return;
-    logger.info({ pollers: this.workers.size, inFlight: this.inFlight }, 'sqs_poller_stopping');
+    logger.info({ pollers: this.workers.size, inFlight: this.setup?.admission.inFlight }, 'sqs_poller_stopping');
     const deadline = new AbortController();
     const everything = Promise.allSettled([this.supervisor, ...this.workers.values()]).then(() => true);
     const drained = await Promise.race([everything, sleep(drainTimeoutMs, deadline.signal).then(() => false)]);
     deadline.abort();
     if (!drained) {
-      logger.warn({ inFlight: this.inFlight, drainTimeoutMs }, 'drain_deadline_passed');
+      logger.warn({ inFlight: this.setup?.admission.inFlight, drainTimeoutMs }, 'drain_deadline_passed');
       this.drainController.abort();
     }
     metrics.pollers.set(this.labels, 0);
@@ -173,7 +133,7 @@ export class SqsPoller implements Poller {
   });
 
   /** Keeps the number of pollers at the scaler's target, and takes a scaling decision every interval. */
-  private async supervise(setup: Setup): Promise<void> {
+  private async supervise(setup: SqsPollerSetup): Promise<void> {
     this.spawnPollers(setup);
     while (await sleep(SCALE_INTERVAL_MS, this.stopSignal)) {
       if (this.minimumPollersShare !== undefined) setup.scaler.setMinimum(this.minimumPollersShare);
@@ -183,7 +143,7 @@ export class SqsPoller implements Poller {
     }
   }
 
-  private spawnPollers(setup: Setup): void {
+  private spawnPollers(setup: SqsPollerSetup): void {
     while (!this.stopping && this.activePollers < setup.scaler.target) {
       const id = this.nextWorkerId++;
       const done = this.runPoller(setup, id)
@@ -223,257 +183,34 @@ export class SqsPoller implements Poller {
   }
 
   /**
-   * One poller: one batch at a time, from receive to settle. With a fleet limit (see {@link fleetLimit}), the poller first takes
-   * one of the mapping's slots, shared by every replica, and holds it while it runs: the fleet never runs more
-   * pollers — so never more invocations — than the limit.
+   * One poller. With a fleet limit (see {@link fleetLimit}), it first takes one of the mapping's slots, shared by
+   * every replica, and holds it while it runs: the fleet never runs more pollers — so never more invocations —
+   * than the limit.
    */
-  private async runPoller(setup: Setup, id: number): Promise<void> {
+  private async runPoller(setup: SqsPollerSetup, id: number): Promise<void> {
     const { slots, keys, mapping } = this.context;
     const limit = this.fleetLimit;
     const fleetSlot = limit === undefined ? undefined : await slots.acquire(keys.mappingSlots(mapping.UUID), limit, this.stopSignal);
     if (limit !== undefined && !fleetSlot) return;
+    const loop = new SqsPollLoop({
+      context: this.context,
+      setup,
+      labels: this.labels,
+      stopSignal: this.stopSignal,
+      drainSignal: this.drainSignal,
+      claimExit: () => {
+        if (this.activePollers <= setup.scaler.target) return false;
+        this.exiting.add(id);
+        return true;
+      },
+    });
     try {
-      await this.pollBatches(setup, id);
+      await loop.run();
     } finally {
       if (fleetSlot) await slots.release(fleetSlot);
     }
   }
 
-  private async pollBatches(setup: Setup, id: number): Promise<void> {
-    const state: PollerState = { queueLooksIdle: true };
-    let carry: SqsReceivedMessage[] = [];
-    try {
-      while (!this.stopping) {
-        if (carry.length === 0 && this.activePollers > setup.scaler.target) {
-          this.exiting.add(id);
-          return;
-        }
-        // 1. A receive only happens when the batch it starts can be invoked at once.
-        const slot = await setup.admission.acquireSlot();
-        if (!slot) return;
-        let collected: Collected | undefined;
-        try {
-          if (!(await setup.admission.beginCollection(carry.length > 0))) return;
-          try {
-            // 2–4. Receive, build records, filter, batch.
-            collected = await this.collect(setup, state, carry);
-          } finally {
-            setup.admission.endCollection(collected?.sealedBy);
-          }
-          carry = collected.carry;
-          if (collected.sealedBy === 'stopping') {
-            await setup.actions.release([...collected.batch.messages, ...carry], 'stopping');
-            carry = [];
-            return;
-          }
-          if (collected.batch.size === 0) continue;
-          // 5–6. Invoke and settle.
-          const failedGroups = await this.invokeAndSettle(setup, collected.batch, slot);
-          if (failedGroups.size > 0 && carry.length > 0) {
-            // FIFO: a group that just failed must not run ahead; its carried messages go back in order.
-            const blocked = carry.filter((message) => message.groupId !== undefined && failedGroups.has(message.groupId));
-            carry = carry.filter((message) => !blocked.includes(message));
-            await setup.actions.release(blocked, 'fifo_group_failed');
-          }
-        } finally {
-          setup.admission.releaseSlot(slot);
-        }
-      }
-    } finally {
-      if (carry.length > 0) await setup.actions.release(carry, 'stopping');
-    }
-  }
-
-  /**
-   * Receives until the batch is full, would pass 6 MB, or its window (counted from its first record) ends.
-   * With no window, the first receive that brings records closes the batch.
-   */
-  private async collect(setup: Setup, state: PollerState, carried: readonly SqsReceivedMessage[]): Promise<Collected> {
-    const batch = new SqsBatch(this.context.mapping.BatchSize);
-    let carry = batch.fill(carried);
-    let windowEndsAt = Date.now() + setup.windowMs;
-    let failures = 0;
-    for (;;) {
-      if (this.stopping) return { batch, carry, sealedBy: 'stopping' };
-      if (carry.length > 0) return { batch, carry, sealedBy: 'payload_limit' };
-      if (batch.isFull) return { batch, carry, sealedBy: 'size' };
-      const holding = batch.size > 0;
-      if (holding && Date.now() >= windowEndsAt) return { batch, carry, sealedBy: 'window' };
-
-      const plan = planReceive({
-        holdingMessages: holding,
-        queueLooksIdle: state.queueLooksIdle,
-        windowRemainingMs: windowEndsAt - Date.now(),
-        effectiveVisibilitySeconds: setup.effectiveVisibilitySeconds,
-      });
-      const requested = Math.min(MAX_RECEIVE_MESSAGES, batch.room);
-      const sentAt = Date.now();
-      let messages: Message[];
-      try {
-        // Only a parked long poll is aborted at stop (what it may still take is hidden for a few seconds).
-        // A short receive asks for the whole effective visibility timeout: aborting it could leave messages
-        // with a receive nobody reads for that long, so it finishes and what it brings is released.
-        const parked = plan.waitTimeSeconds > SHORT_POLL_WAIT_SECONDS;
-        messages = await setup.client.receive(
-          { maxMessages: requested, waitTimeSeconds: plan.waitTimeSeconds, visibilityTimeoutSeconds: plan.visibilityTimeoutSeconds },
-          parked ? this.stopSignal : this.drainSignal,
-        );
-        failures = 0;
-      } catch (err) {
-        if (this.stopping) continue;
-        failures += 1;
-        this.context.metrics.pollingErrors.inc(this.labels);
-        this.context.status.record(readProblem(err));
-        this.context.logger.warn({ err, attempt: failures }, 'receive_failed');
-        if (holding) return { batch, carry, sealedBy: 'window' };
-        state.queueLooksIdle = true;
-        await sleep(exponentialDelayMs(ERROR_BACKOFF, failures), this.stopSignal);
-        continue;
-      }
-      state.queueLooksIdle = messages.length === 0;
-      setup.scaler.recordReceive(messages.length, requested, Date.now() - sentAt);
-      if (messages.length === 0) {
-        // An immediate receive at the very end of a window found nothing: wait the window out instead of spinning.
-        if (holding && plan.waitTimeSeconds === 0) await sleep(windowEndsAt - Date.now(), this.stopSignal);
-        continue;
-      }
-      this.context.metrics.polledEvents.inc(this.labels, messages.length);
-
-      // 3. Records, with a visibility timeout that covers the batch's window and invocation.
-      let received = messages.map((message) => toReceivedMessage(message, setup.source, sentAt, plan.visibilityTimeoutSeconds));
-      if (plan.visibilityTimeoutSeconds < setup.effectiveVisibilitySeconds) {
-        received = await setup.actions.secureVisibility(received, 'long_poll');
-      }
-      // 4. Filter: rejected messages are deleted, never invoked.
-      received = await this.dropFiltered(setup, received);
-      const wasEmpty = batch.size === 0;
-      carry = batch.fill(received);
-      if (wasEmpty && batch.size > 0) windowEndsAt = Date.now() + setup.windowMs;
-    }
-  }
-
-  /** Deletes the messages FilterCriteria rejects; returns the others in order. */
-  private async dropFiltered(setup: Setup, received: SqsReceivedMessage[]): Promise<SqsReceivedMessage[]> {
-    if (setup.filter.isEmpty) return received;
-    const matching: SqsReceivedMessage[] = [];
-    const rejected: SqsReceivedMessage[] = [];
-    for (const message of received) {
-      (this.passesFilter(setup, message) ? matching : rejected).push(message);
-    }
-    if (rejected.length > 0) {
-      this.context.metrics.filteredOutEvents.inc(this.labels, rejected.length);
-      this.context.logger.debug({ count: rejected.length }, 'messages_filtered_out');
-      await setup.actions.delete(rejected, 'filtered_out');
-    }
-    return matching;
-  }
-
-  /**
-   * A message the filters cannot evaluate (e.g. a body nested deeper than the matcher can walk) is kept and
-   * invoked: deleting it would drop a record nobody saw, and throwing would stall the whole batch.
-   */
-  private passesFilter(setup: Setup, message: SqsReceivedMessage): boolean {
-    try {
-      return setup.filter.matches(message.record as unknown as Record<string, unknown>);
-    } catch (err) {
-      this.context.logger.warn({ err, messageId: message.record.messageId }, 'filter_evaluation_failed');
-      return true;
-    }
-  }
-
-  /**
-   * Invokes the function with the batch and settles it. Throttled invocations are retried with backoff as
-   * long as the messages stay hidden long enough for one more invocation. Returns the FIFO groups that failed
-   * or had a message left out of the batch (their carried-over messages must not run ahead).
-   */
-  private async invokeAndSettle(setup: Setup, batch: SqsBatch, slot: InvokeSlot): Promise<ReadonlySet<string>> {
-    const { fn } = this.context;
-    // The function may run for its whole timeout: no message of the batch may reappear meanwhile.
-    const exposed = batch.messages.filter((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now(), fn.timeoutSeconds));
-    // FIFO: groups with a message left out of the batch; their carried-over messages must not run ahead of it.
-    let lostGroups: ReadonlySet<string> = NO_GROUPS;
-    if (exposed.length > 0) {
-      const secured = new Set(await setup.actions.secureVisibility(exposed, 'invoke'));
-      const lost = new Set(exposed.filter((message) => !secured.has(message)));
-      if (lost.size > 0) {
-        if (setup.queue.fifo) {
-          const followers = fifoFollowers(batch.messages, lost).filter((message) => !lost.has(message));
-          await setup.actions.release(followers, 'fifo_order');
-          for (const message of followers) lost.add(message);
-          lostGroups = groupsOf([...lost]);
-        }
-        batch.remove(lost);
-      }
-      if (batch.size === 0) return lostGroups;
-    }
-    const payload = batch.payload();
-    let outcome: InvokeOutcome;
-    for (let attempt = 1; ; attempt += 1) {
-      // From here on the function's own concurrency count holds the slot.
-      setup.admission.releaseSlot(slot);
-      outcome = await this.invokeOnce(setup, payload, batch.size);
-      if (outcome.kind !== 'throttled') break;
-      const delayMs = exponentialDelayMs(THROTTLE_BACKOFF, attempt);
-      if (batch.messages.some((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now() + delayMs, fn.timeoutSeconds))) {
-        this.context.logger.warn({ attempts: attempt, size: batch.size }, 'throttle_retries_exhausted');
-        break;
-      }
-      this.context.metrics.retries.inc(this.labels);
-      if (!(await sleep(delayMs, this.stopSignal))) {
-        // Stopping before the batch ever ran: make it visible again now rather than after the timeout.
-        await setup.actions.release(batch.messages, 'stopping');
-        return new Set([...lostGroups, ...groupsOf(batch.messages)]);
-      }
-    }
-    // 6. Settle.
-    const verdict = verdictOf(outcome, batch.messageIds(), setup.reportsBatchItemFailures);
-    const plan = planSettlement(batch.messages, verdict, setup.queue.fifo);
-    await this.settle(setup, plan, verdict, outcome);
-    return lostGroups.size === 0 ? plan.failedGroups : new Set([...lostGroups, ...plan.failedGroups]);
-  }
-
-  private async invokeOnce(setup: Setup, payload: string, size: number): Promise<InvokeOutcome> {
-    const { fn, metrics } = this.context;
-    metrics.invokedEvents.inc(this.labels, size);
-    metrics.batchSize.observe(this.labels, size);
-    this.inFlight += 1;
-    metrics.concurrentInvocations.set(this.labels, this.inFlight);
-    let outcome: InvokeOutcome;
-    try {
-      outcome = await fn.invoke(payload);
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      outcome = { kind: 'invoke_error', error, requestId: '', durationMs: 0, executedVersion: '$LATEST' };
-    } finally {
-      this.inFlight -= 1;
-      metrics.concurrentInvocations.set(this.labels, this.inFlight);
-      setup.admission.invocationEnded();
-    }
-    metrics.invocationDuration.observe({ ...this.labels, outcome: outcome.kind }, outcome.durationMs / 1000);
-    setup.scaler.recordInvocation(outcome.kind);
-    if (outcome.kind === 'throttled') metrics.failedInvokeEvents.inc(this.labels, size);
-    return outcome;
-  }
-
-  /** Carries out the settlement (the only place processed messages are deleted), then reports the batch. */
-  private async settle(setup: Setup, plan: SettlementPlan, verdict: BatchVerdict, outcome: InvokeOutcome): Promise<void> {
-    const { metrics, logger, status } = this.context;
-    await setup.actions.carryOut(plan);
-    // Throttled attempts were counted as they happened.
-    if (plan.failedCount > 0 && !(verdict.kind === 'failure' && verdict.reason === 'throttled')) {
-      metrics.failedInvokeEvents.inc(this.labels, plan.failedCount);
-    }
-    const size = plan.delete.length + plan.retain.length + plan.release.length;
-    const fields = { size, requestId: outcome.requestId, durationMs: outcome.durationMs };
-    if (verdict.kind === 'success') {
-      logger.debug(fields, 'batch_succeeded');
-    } else if (verdict.kind === 'partial') {
-      logger.info({ ...fields, failed: plan.failedCount, released: plan.release.length }, 'batch_partially_failed');
-    } else {
-      logger.warn({ ...fields, reason: verdict.reason, detail: verdict.detail, released: plan.release.length }, 'batch_failed');
-    }
-    status.record(verdict.kind === 'failure' ? PROBLEM_FUNCTION_CALL_FAILED : PROCESSING_OK);
-  }
 }
 
 function regionOf(queueArn: string): string | undefined {
@@ -481,8 +218,3 @@ function regionOf(queueArn: string): string | undefined {
   return region ? region : undefined;
 }
 
-function groupsOf(messages: readonly SqsReceivedMessage[]): ReadonlySet<string> {
-  const groups = new Set<string>();
-  for (const message of messages) if (message.groupId !== undefined) groups.add(message.groupId);
-  return groups;
-}

@@ -54,6 +54,8 @@ export class ShardFetcher<R> {
   private skipArrivedBefore: number | undefined;
   private finished = false;
   private failures = 0;
+  /** The position that was found trimmed, until the first record after it is read (for the gap's log line). */
+  private trimmedAfter: string | undefined;
   /** An iterator was taken from the start position at least once. */
   private startTaken = false;
   private readonly random: () => number;
@@ -79,6 +81,14 @@ export class ShardFetcher<R> {
         this.failures = 0;
         const read = result.records.map((record) => this.build(record));
         let records = read;
+        if (this.trimmedAfter !== undefined && read.length > 0) {
+          const first = read[0]!;
+          logger.warn(
+            { shardId, after: this.trimmedAfter, resumedAt: first.sequenceNumber, resumedAtArrival: new Date(first.arrivalEpochMs).toISOString() },
+            'shard_trim_gap',
+          );
+          this.trimmedAfter = undefined;
+        }
         if (this.skipThrough !== undefined && records.length > 0) {
           const floor = this.skipThrough;
           records = records.filter((record) => compareSequenceNumbers(record.sequenceNumber, floor) > 0);
@@ -113,6 +123,8 @@ export class ShardFetcher<R> {
         const position = this.position();
         if (kind === 'trimmed' && position.type === 'AFTER_SEQUENCE_NUMBER') {
           logger.warn({ shardId, err, after: position.sequenceNumber }, 'shard_position_trimmed');
+          metrics.trimmedPositions.inc(labels);
+          this.trimmedAfter ??= position.sequenceNumber;
           this.start = { type: 'TRIM_HORIZON' };
           this.lastSequenceNumber = undefined;
           // Never lower a floor already set: records up to it were returned before.

@@ -31,6 +31,17 @@ export interface StreamPollerOptions {
   readonly now?: () => number;
 }
 
+/** One periodic job of a loop. */
+interface ScheduledJob {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly run: () => Promise<void>;
+  /** Time until the job must run again, when sooner than its period (e.g. a lease about to expire). */
+  readonly dueInMs?: () => number;
+  next: number;
+  failures: number;
+}
+
 interface RunningConsumer {
   readonly consumer: ShardConsumer<unknown>;
   readonly done: Promise<void>;
@@ -41,10 +52,12 @@ interface RunningConsumer {
  * (periodically, lineage respected), holds leases on its fair share of the ready ones together with the other
  * live workers, and runs one ShardConsumer per leased shard.
  *
- * One control loop does three jobs on their own periods: shard sync (list shards, read checkpoints, pin LATEST
- * starts, compute ready shards), lease renewal (lost → the consumer stops without writing; claimed → it hands
- * over), and balancing (take free leases, claim from the most loaded worker). A failure of one job is logged,
- * counted and retried with backoff without holding up the others.
+ * Two loops run jobs on their own periods. The control loop: shard sync (list shards, read checkpoints, pin LATEST
+ * starts, compute ready shards) and balancing (take free leases, claim from the most loaded worker). The renewal
+ * loop, on its own timer: lease renewal (lost → the consumer stops without writing; claimed → it hands over). The
+ * renewal loop runs until the last consumer has exited — also while a stopping replica drains its batches in flight —
+ * so no other replica takes a shard that is still being invoked. A failure of one job is logged, counted and retried
+ * with backoff without holding up the others.
  */
 export class StreamPoller<R> implements Poller {
   private readonly timings: LeaseTimings;
@@ -56,12 +69,15 @@ export class StreamPoller<R> implements Poller {
   private readonly labels: MappingLabels;
   private readonly logger: Logger;
   private readonly stopping = new AbortController();
+  /** Stops lease renewal: only once every consumer has exited. */
+  private readonly renewing = new AbortController();
   private wakeController = new AbortController();
   private readonly consumers = new Map<string, RunningConsumer>();
   private shards = new Map<string, ShardInfo>();
   private checkpointsSeen: ReadonlyMap<string, ShardCheckpoint> = new Map();
   private eligible: string[] = [];
   private loop: Promise<void> | undefined;
+  private renewLoop: Promise<void> | undefined;
   /** A shard ended: sync and balance at once instead of waiting for their periods. */
   private syncRequested = false;
 
@@ -99,7 +115,31 @@ export class StreamPoller<R> implements Poller {
       }
       this.logger.warn({ err }, 'shard_sync_failed');
     }
-    this.loop = this.run(synced).catch((err: unknown) => this.logger.error({ err }, 'stream_poller_loop_failed'));
+    const firstSync = synced ? performance.now() + this.syncIntervalMs : 0;
+    const signal = this.stopping.signal;
+    this.loop = this.runJobs(
+      [
+        { name: 'shard_sync', intervalMs: this.syncIntervalMs, run: () => this.syncShards(signal), next: firstSync, failures: 0 },
+        { name: 'lease_balance', intervalMs: this.timings.balanceIntervalMs, run: () => this.balance(), next: 0, failures: 0 },
+      ],
+      signal,
+      true,
+    ).catch((err: unknown) => this.logger.error({ err }, 'stream_poller_loop_failed'));
+    this.renewLoop = this.runJobs(
+      [
+        {
+          name: 'lease_renew',
+          intervalMs: this.timings.renewIntervalMs,
+          run: () => this.renewLeases(),
+          // A lease whose renewals fail is given up the moment it may have expired, not at the next round.
+          dueInMs: () => this.leases.msUntilExpiry(),
+          next: 0,
+          failures: 0,
+        },
+      ],
+      this.renewing.signal,
+      false,
+    ).catch((err: unknown) => this.logger.error({ err }, 'lease_renew_loop_failed'));
     this.logger.info({ streamArn: this.source.streamArn, workerId: this.context.workerId, timings: this.timings }, 'stream_poller_started');
   }
 
@@ -109,26 +149,28 @@ export class StreamPoller<R> implements Poller {
    */
   readonly stop = once(async () => {
     this.stopping.abort();
-    // The loop may be parked on Redis (commands wait while it is unreachable): do not wait for it forever.
-    if (this.loop && !(await settlesWithin(this.loop, STOP_GRACE_MS))) this.logger.warn({}, 'stream_poller_loop_stop_timed_out');
+    // Consumers stop reading at once, whatever the control loop is doing (it may be parked on Redis); leases stay
+    // renewed while they finish their batches in flight, checkpoint and release.
     for (const { consumer } of this.consumers.values()) consumer.stop('shutting_down');
     const all = Promise.all([...this.consumers.values()].map((running) => running.done));
     const deadline = this.context.drainTimeoutMs + STOP_GRACE_MS;
     if (!(await settlesWithin(all, deadline))) this.logger.warn({ shards: [...this.consumers.keys()], deadlineMs: deadline }, 'stream_poller_stop_timed_out');
+    this.renewing.abort();
+    // The loops may be parked on Redis (commands wait while it is unreachable): do not wait for them forever.
+    const loops = Promise.all([this.loop, this.renewLoop]);
+    if (!(await settlesWithin(loops, STOP_GRACE_MS))) this.logger.warn({}, 'stream_poller_loop_stop_timed_out');
+    // Claims this replica made would keep others from shards it will never take: withdrawn before leaving.
     await settlesWithin(this.leases.leave(), STOP_GRACE_MS);
     this.context.metrics.leasesHeld.set(this.labels, 0);
     this.context.metrics.pollers.set(this.labels, 0);
     this.logger.info({}, 'stream_poller_stopped');
   });
 
-  private async run(synced: boolean): Promise<void> {
-    const signal = this.stopping.signal;
-    const firstSync = synced ? performance.now() + this.syncIntervalMs : 0;
-    const jobs = [
-      { name: 'shard_sync', intervalMs: this.syncIntervalMs, run: () => this.syncShards(signal), next: firstSync, failures: 0 },
-      { name: 'lease_renew', intervalMs: this.timings.renewIntervalMs, run: () => this.renewLeases(), next: 0, failures: 0 },
-      { name: 'lease_balance', intervalMs: this.timings.balanceIntervalMs, run: () => this.balance(), next: 0, failures: 0 },
-    ];
+  /**
+   * Runs each job when its time comes until `signal` aborts; a failed job retries with backoff (never later than its
+   * period). Sleeps are woken by `signal` and, for the control loop (`wakeable`), by {@link requestSync}.
+   */
+  private async runJobs(jobs: ScheduledJob[], signal: AbortSignal, wakeable: boolean): Promise<void> {
     while (!signal.aborted) {
       for (const job of jobs) {
         if (signal.aborted) return;
@@ -136,7 +178,7 @@ export class StreamPoller<R> implements Poller {
         try {
           await job.run();
           job.failures = 0;
-          job.next = performance.now() + job.intervalMs;
+          job.next = performance.now() + Math.min(job.intervalMs, job.dueInMs?.() ?? Infinity);
         } catch (err) {
           if (signal.aborted) return;
           job.failures += 1;
@@ -148,19 +190,19 @@ export class StreamPoller<R> implements Poller {
         }
       }
       const wait = Math.min(...jobs.map((job) => job.next)) - performance.now();
-      if (wait > 0) {
-        // One controller per pause, woken by stop() or requestSync(); no long-lived listeners pile up.
+      // A stop that came while the jobs ran must not wait out a whole pause (its abort event has fired already).
+      if (wait > 0 && !signal.aborted) {
+        // One controller per pause, woken by the signal or requestSync(); no long-lived listeners pile up.
         const wake = new AbortController();
-        this.wakeController = wake;
+        if (wakeable) this.wakeController = wake;
         const onStop = () => wake.abort();
         signal.addEventListener('abort', onStop, { once: true });
         await sleep(wait, wake.signal);
         signal.removeEventListener('abort', onStop);
       }
-      if (this.syncRequested) {
+      if (wakeable && this.syncRequested) {
         this.syncRequested = false;
-        jobs[0]!.next = 0;
-        jobs[2]!.next = 0;
+        for (const job of jobs) job.next = 0;
       }
     }
   }

@@ -48,7 +48,7 @@ export function eventInvokeConfigRoutes(options: EventInvokeConfigRouteOptions):
   const noConfig = (name: string) => new ApiError('ResourceNotFoundException', `The function ${arnOf(name)} doesn't have an EventInvokeConfig`);
   const validate = (name: string, body: Record<string, unknown>): EventInvokeConfig => {
     try {
-      return validateEventInvokeConfig(body, { functionName: name, functionNames: new Set(functions.all().map((fn) => fn.name)) });
+      return validateEventInvokeConfig(body, { functionName: name, functionNames: new Set(functions.all().map((fn) => fn.name)), region: options.region });
     } catch (err) {
       if (err instanceof EventInvokeConfigError) throw new ApiError(err.name, err.message);
       throw err;

@@ -1,4 +1,5 @@
 import { parseDestinationArn } from '../destinations/destination-arn.js';
+import { LOCAL_ACCOUNT_ID } from '../functions/function-definition.js';
 
 /**
  * A function's asynchronous invocation settings (spec §6.2, `PutFunctionEventInvokeConfig`), with AWS's field
@@ -43,6 +44,8 @@ export interface ValidateEventInvokeConfigOptions {
   readonly functionName: string;
   /** Configured functions: a function destination must name one. */
   readonly functionNames: ReadonlySet<string>;
+  /** The service's region: a function destination must be in it, in the local account. */
+  readonly region: string;
 }
 
 /**
@@ -86,7 +89,7 @@ function destinationConfig(raw: unknown, options: ValidateEventInvokeConfigOptio
     }
     switch (parsed.service) {
       case 'lambda':
-        if (!options.functionNames.has(parsed.functionName)) throw new EventInvokeConfigError('InvalidParameterValueException', `The destination ARN ${arn} is invalid.`);
+        if (!options.functionNames.has(parsed.functionName) || parsed.region !== options.region || parsed.accountId !== LOCAL_ACCOUNT_ID) throw new EventInvokeConfigError('InvalidParameterValueException', `The destination ARN ${arn} is invalid.`);
         if (parsed.functionName === options.functionName) {
           throw new EventInvokeConfigError('InvalidParameterValueException', "You can't specify the function as a destination for itself.");
         }

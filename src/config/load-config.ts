@@ -68,7 +68,9 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   for (const key of Object.keys(root)) {
     if (!TOP_LEVEL_FIELDS.has(key)) issues.push({ path: key, message: 'is not a supported field' });
   }
-  const functions = validateFunctions(root.functions, baseDir, issues);
+  const region = root.region ?? defaultRegion(env);
+  if (typeof region !== 'string' || !/^[a-z0-9-]+$/.test(region)) issues.push({ path: 'region', message: `${JSON.stringify(region)} is not a region name` });
+  const functions = validateFunctions(root.functions, baseDir, issues, String(region));
   const functionNames = new Set(functions.keys());
   // Names of functions that failed validation still count as defined, so their mappings are not reported twice.
   if (isMap(root.functions)) for (const name of Object.keys(root.functions)) functionNames.add(name);
@@ -98,8 +100,6 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   if (!LOG_LEVELS.includes(level as LogLevel)) {
     issues.push({ path: 'log.level', message: `${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}` });
   }
-  const region = root.region ?? defaultRegion(env);
-  if (typeof region !== 'string' || !/^[a-z0-9-]+$/.test(region)) issues.push({ path: 'region', message: `${JSON.stringify(region)} is not a region name` });
 
   return {
     functions,

@@ -32,7 +32,7 @@ const EVENT_INVOKE_CONFIG_FIELDS = new Set(['MaximumRetryAttempts', 'MaximumEven
 const DEFAULT_HANDLER_EXPORT = 'handler';
 
 /** Validates the `functions:` map; handler paths are resolved against `baseDir` (the config file's folder). */
-export function validateFunctions(raw: unknown, baseDir: string, issues: ValidationIssue[]): Map<string, FunctionDefinition> {
+export function validateFunctions(raw: unknown, baseDir: string, issues: ValidationIssue[], region: string): Map<string, FunctionDefinition> {
   const functions = new Map<string, FunctionDefinition>();
   if (raw === undefined || raw === null) return functions;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -46,7 +46,7 @@ export function validateFunctions(raw: unknown, baseDir: string, issues: Validat
       issues.push({ path, message: `function name '${name}' must be 1..64 letters, digits, '-' or '_'` });
       continue;
     }
-    const definition = validateFunction(name, value, path, baseDir, issues, functionNames);
+    const definition = validateFunction(name, value, path, baseDir, issues, { functionNames, region });
     if (definition) functions.set(name, definition);
   }
   return functions;
@@ -58,7 +58,7 @@ function validateFunction(
   path: string,
   baseDir: string,
   issues: ValidationIssue[],
-  functionNames: ReadonlySet<string>,
+  functions: { readonly functionNames: ReadonlySet<string>; readonly region: string },
 ): FunctionDefinition | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     issues.push({ path, message: 'must be a map with exactly one of handler, url or arn' });
@@ -83,7 +83,7 @@ function validateFunction(
     fields.reservedConcurrency === undefined
       ? undefined
       : integerIn(fields.reservedConcurrency, `${path}.reservedConcurrency`, 0, 1_000_000, 0, issues);
-  const eventInvokeConfig = fields.eventInvokeConfig === undefined ? undefined : readEventInvokeConfig(fields.eventInvokeConfig, name, `${path}.eventInvokeConfig`, functionNames, issues);
+  const eventInvokeConfig = fields.eventInvokeConfig === undefined ? undefined : readEventInvokeConfig(fields.eventInvokeConfig, name, `${path}.eventInvokeConfig`, functions, issues);
   const deadLetterConfig = fields.deadLetterConfig === undefined ? undefined : readDeadLetterConfig(fields.deadLetterConfig, `${path}.deadLetterConfig`, issues);
   if (issues.length > before || !target) return undefined;
   return {
@@ -102,7 +102,7 @@ function readEventInvokeConfig(
   raw: unknown,
   functionName: string,
   path: string,
-  functionNames: ReadonlySet<string>,
+  functions: { readonly functionNames: ReadonlySet<string>; readonly region: string },
   issues: ValidationIssue[],
 ): EventInvokeConfig | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -114,7 +114,7 @@ function readEventInvokeConfig(
   for (const key of unknown) issues.push({ path: `${path}.${key}`, message: 'is not a supported field' });
   if (unknown.length > 0) return undefined;
   try {
-    return validateEventInvokeConfig(fields, { functionName, functionNames });
+    return validateEventInvokeConfig(fields, { functionName, ...functions });
   } catch (err) {
     if (!(err instanceof EventInvokeConfigError)) throw err;
     issues.push({ path, message: err.message });

@@ -68,7 +68,8 @@ export function planBalance(input: BalanceInput): BalancePlan {
   }
   if (!victim) return { target, take };
   const loaded = victim.length > target || victim.length - willHold >= 2;
-  const candidate = victim.find((lease) => lease.claimant === undefined);
+  // Renew this worker's own claim rather than claim a second lease (a claim lapses unless renewed).
+  const candidate = victim.find((lease) => lease.claimant === input.workerId) ?? victim.find((lease) => lease.claimant === undefined);
   if (!loaded || !candidate) return { target, take };
   return { target, take, claim: { shardId: candidate.shardId, owner: candidate.owner, counter: candidate.counter } };
 }

@@ -29,6 +29,8 @@ interface HeldEntry {
  */
 export class LeaseCoordinator {
   private readonly held = new Map<string, HeldEntry>();
+  /** Shards this worker claimed and has not taken yet. */
+  private readonly claimed = new Set<string>();
 
   constructor(
     private readonly store: LeaseStore,
@@ -48,12 +50,22 @@ export class LeaseCoordinator {
     return this.held.get(shardId)?.lease;
   }
 
+  /** Time until the first held lease may expire (renewals failing), ms; Infinity when none is held. */
+  msUntilExpiry(): number {
+    let soonest = Infinity;
+    for (const entry of this.held.values()) soonest = Math.min(soonest, entry.renewedAt + this.timings.leaseDurationMs - this.now());
+    return Math.max(0, soonest);
+  }
+
   /** Renews every held lease; returns the leases that were lost or that another worker asked for. */
   async renew(): Promise<LeaseChange[]> {
     const changes: LeaseChange[] = [];
     await Promise.all(
       [...this.held.values()].map(async (entry) => {
         const { shardId } = entry.lease;
+        // The store pushes the expiry back from when it runs the renewal, at the latest when the reply comes; counted
+        // from when the request was sent, the lease is never believed held longer than it is.
+        const sentAt = this.now();
         let result: Awaited<ReturnType<LeaseStore['renew']>> | undefined;
         try {
           result = await this.store.renew(entry.lease, this.timings.leaseDurationMs);
@@ -67,8 +79,8 @@ export class LeaseCoordinator {
           changes.push({ shardId, kind: 'lost' });
           return;
         }
-        if (result !== undefined) entry.renewedAt = this.now();
-        else if (this.now() - entry.renewedAt > this.timings.leaseDurationMs) {
+        if (result !== undefined) entry.renewedAt = sentAt;
+        else if (this.now() - entry.renewedAt >= this.timings.leaseDurationMs) {
           this.held.delete(shardId);
           this.logger.warn({ shardId, counter: entry.lease.counter }, 'lease_expired_unrenewed');
           changes.push({ shardId, kind: 'lost' });
@@ -102,14 +114,22 @@ export class LeaseCoordinator {
     });
     const taken: HeldLease[] = [];
     for (const shardId of plan.take) {
+      const sentAt = this.now();
       const lease = await this.store.take(shardId, this.workerId, this.timings.leaseDurationMs);
       if (!lease) continue; // another worker was faster
-      this.held.set(shardId, { lease, renewedAt: this.now(), handoffReported: false });
+      this.claimed.delete(shardId);
+      this.held.set(shardId, { lease, renewedAt: sentAt, handoffReported: false });
       this.logger.info({ shardId, counter: lease.counter }, 'lease_taken');
       taken.push(lease);
     }
-    if (plan.claim && (await this.store.claim(plan.claim, this.workerId, this.timings.leaseDurationMs))) {
-      this.logger.info({ shardId: plan.claim.shardId, from: plan.claim.owner, target: plan.target }, 'lease_claimed');
+    // A claim lapses unless renewed by the next rounds: a claimant that died stops blocking the shard within
+    // CLAIM_LIFETIME_ROUNDS balancing periods (a stopping one withdraws its claims at once, see leave()).
+    const claimMs = this.timings.balanceIntervalMs * CLAIM_LIFETIME_ROUNDS;
+    if (plan.claim && (await this.store.claim(plan.claim, this.workerId, claimMs))) {
+      if (!this.claimed.has(plan.claim.shardId)) {
+        this.logger.info({ shardId: plan.claim.shardId, from: plan.claim.owner, target: plan.target }, 'lease_claimed');
+      }
+      this.claimed.add(plan.claim.shardId);
     }
     return taken;
   }
@@ -137,8 +157,22 @@ export class LeaseCoordinator {
     this.held.delete(shardId);
   }
 
-  /** Removes this worker from the live workers so the others re-balance at once. Never throws. */
+  /**
+   * Withdraws this worker's claims (nobody waits on a shard it will never take) and removes it from the live
+   * workers so the others re-balance at once. Never throws.
+   */
   async leave(): Promise<void> {
+    await Promise.all(
+      [...this.claimed].map(async (shardId) => {
+        try {
+          await this.store.withdrawClaim(shardId, this.workerId);
+          this.logger.info({ shardId }, 'lease_claim_withdrawn');
+        } catch (err) {
+          this.logger.warn({ err, shardId }, 'lease_claim_withdraw_failed');
+        }
+      }),
+    );
+    this.claimed.clear();
     try {
       await this.store.leave(this.workerId);
     } catch (err) {
@@ -146,6 +180,9 @@ export class LeaseCoordinator {
     }
   }
 }
+
+/** Balancing periods a claim lasts without being renewed by its claimant. */
+export const CLAIM_LIFETIME_ROUNDS = 2;
 
 /** A shuffled copy, so that workers starting together do not all race for the same shards first. */
 function shuffled<T>(items: readonly T[]): T[] {

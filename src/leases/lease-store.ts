@@ -30,6 +30,8 @@ export interface LeaseStore {
    * @returns false when the lease changed since it was observed or another claim is pending
    */
   claim(lease: HeldLease, claimant: string, durationMs: number): Promise<boolean>;
+  /** Withdraws `claimant`'s claim on the lease of `shardId`, if it still has one. */
+  withdrawClaim(shardId: string, claimant: string): Promise<void>;
   /**
    * Releases a held lease: free for anyone at once. With `forget`, the lease is deleted (the shard ended).
    * @returns false when it was not held under this counter any more

@@ -14,8 +14,11 @@ export interface LeaseTimings {
 export const LEASE_DURATION_MS = 10_000;
 /** Renewal period, ms: three renewals per lifetime, so one slow round trip does not lose a lease. */
 export const LEASE_RENEW_INTERVAL_MS = 3_000;
-/** Balancing period, ms. */
-export const LEASE_BALANCE_INTERVAL_MS = 3_000;
+/**
+ * Balancing period, ms: how soon a released shard (its holder stopped) is taken by another replica, and how often a
+ * claim is renewed.
+ */
+export const LEASE_BALANCE_INTERVAL_MS = 1_000;
 
 export const DEFAULT_LEASE_TIMINGS: LeaseTimings = {
   leaseDurationMs: LEASE_DURATION_MS,

@@ -9,6 +9,7 @@ const RENEW = readLuaScript(import.meta.url, 'renew-lease-1.lua');
 const CLAIM = readLuaScript(import.meta.url, 'claim-lease-1.lua');
 const RELEASE = readLuaScript(import.meta.url, 'release-lease-2.lua');
 const HEARTBEAT = readLuaScript(import.meta.url, 'heartbeat-worker-1.lua');
+const WITHDRAW_CLAIM = readLuaScript(import.meta.url, 'withdraw-claim-1.lua');
 
 /** Return codes of renew-lease-1.lua. */
 const RENEW_RESULTS: Readonly<Record<number, RenewResult>> = { 1: 'renewed', 2: 'handoff_requested', [-1]: 'lost' };
@@ -87,6 +88,10 @@ export class RedisLeaseStore implements LeaseStore {
       durationMs,
     ]);
     return Number(reply) === 1;
+  }
+
+  async withdrawClaim(shardId: string, claimant: string): Promise<void> {
+    await evalScript(this.redis, WITHDRAW_CLAIM, [this.keys.lease(this.mappingUuid, shardId)], [claimant]);
   }
 
   async release(lease: HeldLease, options: { forget?: boolean } = {}): Promise<boolean> {

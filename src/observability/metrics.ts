@@ -42,6 +42,7 @@ export class Metrics {
   readonly retries: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly pollingErrors: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly eventBuildFailures: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly trimmedPositions: Counter<(typeof MAPPING_LABELS)[number]>;
 
   readonly invocationDuration: Histogram<(typeof MAPPING_LABELS)[number] | 'outcome'>;
   readonly batchSize: Histogram<(typeof MAPPING_LABELS)[number]>;
@@ -100,6 +101,10 @@ export class Metrics {
     );
     this.retries = counter('esm_retries_total', 'Batches invoked again after a failed attempt.');
     this.pollingErrors = counter('esm_polling_errors_total', 'Errors while reading from the event source.');
+    this.trimmedPositions = counter(
+      'esm_trimmed_positions_total',
+      "Times a shard's checkpoint was past the stream's retention: reading resumed at the oldest record, skipping the rest.",
+    );
     this.eventBuildFailures = counter(
       'esm_event_build_failures_total',
       'Stream records that could not be turned into an event; each is given up as an exhausted record.',

@@ -17,7 +17,7 @@ describe('asynchronous events across crashes and replicas', () => {
   const clients: LambdaClient[] = [];
 
   beforeAll(async () => {
-    target = await startRecordingTarget(() => ({ delayMs: 100 }));
+    target = await startRecordingTarget(() => ({ delayMs: 300 }));
   });
 
   afterEach(async () => {
@@ -45,7 +45,7 @@ describe('asynchronous events across crashes and replicas', () => {
     const config = [asyncServiceConfig([`slow: { url: "${target.url}" }`], uniqueName('t-akill')), '  concurrency: 2'].join('\n');
     const first = await start(config);
     for (let n = 0; n < 20; n++) expect((await invokeEvent(first.lambda, 'slow', { run, n })).status).toBe(202);
-    await waitFor(() => deliveredOf(run).length >= 2, { message: 'no event delivered before the kill' });
+    await waitFor(() => deliveredOf(run).length >= 1, { message: 'no event delivered before the kill' });
 
     first.service.kill();
     await first.service.exited;
@@ -60,14 +60,15 @@ describe('asynchronous events across crashes and replicas', () => {
   it('shares one queue between two replicas without delivering an event twice', async () => {
     const run = uniqueName('pair');
     const config = asyncServiceConfig([`shared: { url: "${target.url}" }`], uniqueName('t-apair'));
-    const [a, b] = [await start(config), await start(config)];
-    for (let n = 0; n < 30; n++) expect((await invokeEvent(n % 2 === 0 ? a.lambda : b.lambda, 'shared', { run, n })).status).toBe(202);
+    const [a, b] = await Promise.all([start(config), start(config)]);
+    const statuses = await Promise.all([...Array(30).keys()].map(async (n) => (await invokeEvent(n % 2 === 0 ? a!.lambda : b!.lambda, 'shared', { run, n })).status));
+    expect(statuses.every((status) => status === 202)).toBe(true);
 
-    await waitFor(() => deliveredOf(run).length >= 30, { message: 'not every event delivered' });
+    await waitFor(() => deliveredOf(run).length >= 30, { message: 'not every event delivered', timeoutMs: 30_000 });
     await waitFor(async () => {
-      const counts = await Promise.all([a, b].map(async ({ service }) => (await (await fetch(`${service.url}/metrics`)).text()).match(/^esm_async_queue_jobs\{state="waiting"\} (\d+)/m)?.[1]));
+      const counts = await Promise.all([a!, b!].map(async ({ service }) => (await (await fetch(`${service.url}/metrics`)).text()).match(/^esm_async_queue_jobs\{state="waiting"\} (\d+)/m)?.[1]));
       return counts.every((count) => count === '0');
     });
     expect(deliveredOf(run).sort((x, y) => x - y)).toEqual([...Array(30).keys()]);
-  });
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { asyncSettingsOf, validateEventInvokeConfig } from '../../../src/async/event-invoke-config.js';
 
-const options = { functionName: 'orders', functionNames: new Set(['orders', 'audit']) };
+const options = { functionName: 'orders', functionNames: new Set(['orders', 'audit']), region: 'us-east-1' };
 const validate = (raw: Record<string, unknown>) => validateEventInvokeConfig(raw, options);
 const failure = (raw: Record<string, unknown>) => {
   try {
@@ -33,6 +33,8 @@ describe('event invoke config validation (PutFunctionEventInvokeConfig)', () => 
     [{ MaximumEventAgeInSeconds: 21_601 }, 'ValidationException', "1 validation error detected: Value '21601' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 21600"],
     [{ DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:orders' } } }, 'InvalidParameterValueException', "You can't specify the function as a destination for itself."],
     [{ DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:nope' } } }, 'InvalidParameterValueException', 'The destination ARN arn:aws:lambda:us-east-1:000000000000:function:nope is invalid.'],
+    [{ DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:eu-west-1:000000000000:function:audit' } } }, 'InvalidParameterValueException', 'The destination ARN arn:aws:lambda:eu-west-1:000000000000:function:audit is invalid.'],
+    [{ DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:123456789012:function:audit' } } }, 'InvalidParameterValueException', 'The destination ARN arn:aws:lambda:us-east-1:123456789012:function:audit is invalid.'],
     [
       { DestinationConfig: { OnSuccess: { Destination: 'arn:aws:s3:::bucket' } } },
       'InvalidParameterValueException',

@@ -45,6 +45,17 @@ describe('planBalance', () => {
     expect(plan.claim).toEqual({ shardId: 's1', owner: 'a', counter: 1 });
   });
 
+  it('renews its own pending claim instead of claiming a second lease', () => {
+    const plan = planBalance(
+      input({
+        eligibleShardIds: ['s1', 's2', 's3', 's4'],
+        liveWorkers: 2,
+        leases: [held('s1', 'a'), held('s2', 'a'), held('s3', 'a', { claimant: 'me' }), held('s4', 'b')],
+      }),
+    );
+    expect(plan.claim).toEqual({ shardId: 's3', owner: 'a', counter: 1 });
+  });
+
   it('does not claim when the others hold no more than the fair share (3 shards, 2 workers: 2 + 1)', () => {
     const plan = planBalance(
       input({ eligibleShardIds: ['s1', 's2', 's3'], liveWorkers: 2, heldShardIds: new Set(['s3']), leases: [held('s1', 'a'), held('s2', 'a'), held('s3', 'me')] }),

@@ -30,7 +30,7 @@ class MemoryLeaseStore implements LeaseStore {
     if (!lease || lease.owner !== held.owner || lease.counter !== held.counter) return 'lost';
     return lease.claimant ? 'handoff_requested' : 'renewed';
   }
-  async claim(lease: HeldLease, claimant: string) {
+  async claim(lease: HeldLease, claimant: string, _durationMs?: number) {
     this.claims.push({ lease, claimant });
     const stored = this.leases.get(lease.shardId)!;
     this.leases.set(lease.shardId, { ...stored, claimant });
@@ -40,6 +40,13 @@ class MemoryLeaseStore implements LeaseStore {
     if (options.forget) this.leases.delete(held.shardId);
     else this.leases.set(held.shardId, { ...this.leases.get(held.shardId)!, owner: '', expiresAtMs: 0 });
     return true;
+  }
+  async withdrawClaim(shardId: string, claimant: string) {
+    const stored = this.leases.get(shardId);
+    if (stored?.claimant === claimant) {
+      const { claimant: _gone, ...rest } = stored;
+      this.leases.set(shardId, rest);
+    }
   }
   async heartbeat() {
     return this.liveWorkers;
@@ -60,6 +67,27 @@ describe('LeaseCoordinator', () => {
     expect(taken).toHaveLength(2);
     expect(leases.heldShardIds.size).toBe(2);
     expect(await leases.balance(['s1', 's2', 's3', 's4'])).toEqual([]);
+  });
+
+  it('claims for two balancing periods only, and withdraws its claims when it leaves', async () => {
+    const store = new MemoryLeaseStore();
+    for (const shardId of ['s1', 's2']) await store.take(shardId, 'other', 60_000);
+    store.liveWorkers = 2;
+    const durations: number[] = [];
+    const claim = store.claim.bind(store);
+    store.claim = async (lease, claimant, durationMs) => {
+      durations.push(durationMs ?? -1);
+      return claim(lease, claimant, durationMs);
+    };
+    const leases = coordinator(store);
+    await leases.balance(['s1', 's2']);
+    const claimed = store.claims[0]!.lease.shardId;
+    expect(durations).toEqual([TIMINGS.balanceIntervalMs * 2]);
+    expect(store.leases.get(claimed)?.claimant).toBe('me');
+
+    await leases.leave();
+
+    expect(store.leases.get(claimed)?.claimant).toBeUndefined();
   });
 
   it('claims from a worker holding more than its share', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { Metrics } from '../../../../src/observability/metrics.js';
-import { ShardFetcher } from '../../../../pollers/streams/shard-fetcher.js';
+import { ShardFetcher, type ShardFetcherOptions } from '../../../../pollers/streams/shard-fetcher.js';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../../../../pollers/streams/shard-reader.js';
 import type { StreamEventBuilder } from '../../../../pollers/streams/stream-event-builder.js';
 
@@ -95,7 +95,12 @@ const events: StreamEventBuilder<string> = {
   identify: (sequenceNumber) => ({ sequenceNumber, arrivalEpochMs: arrivals.get(sequenceNumber) ?? 0, partitionKey: 'k' }),
 };
 
-function fetcherOf(shard: MemoryShard, start: IteratorPosition = { type: 'TRIM_HORIZON' }, skipArrivedBeforeMs?: number): ShardFetcher<string> {
+function fetcherOf(
+  shard: MemoryShard,
+  start: IteratorPosition = { type: 'TRIM_HORIZON' },
+  skipArrivedBeforeMs?: number,
+  overrides: Partial<ShardFetcherOptions<string>> = {},
+): ShardFetcher<string> {
   return new ShardFetcher({
     reader: shard,
     events,
@@ -108,6 +113,7 @@ function fetcherOf(shard: MemoryShard, start: IteratorPosition = { type: 'TRIM_H
     logger: createLogger('silent', { write: () => undefined }),
     // Shortest backoff the policy allows (half of the base delay).
     random: () => 1,
+    ...overrides,
   });
 }
 
@@ -127,17 +133,8 @@ const seqs = (count: number) => Array.from({ length: count }, (_, i) => String(1
 describe('ShardFetcher', () => {
   it('takes a LATEST iterator lost before the first read again from the pin, not from a fresh LATEST', async () => {
     const shard = new MemoryShard(seqs(3), false, 10);
-    const fetcher = new ShardFetcher({
-      reader: shard,
-      events,
-      shardId: 's-1',
-      start: { type: 'LATEST' },
+    const fetcher = fetcherOf(shard, { type: 'LATEST' }, undefined, {
       latestResumesAt: { start: { type: 'TRIM_HORIZON' }, skipArrivedBeforeMs: 60_000 },
-      limit: 10,
-      metrics: new Metrics({ collectProcessMetrics: false }),
-      labels: { mapping: 'm', function: 'f', source: 'dynamodb' },
-      logger: createLogger('silent', { write: () => undefined }),
-      random: () => 1,
     });
     // The first iterator (LATEST) expires before its first read; meanwhile two records arrived after the pin.
     shard.staleBefore = { generation: 2, error: 'ExpiredIteratorException' };
@@ -155,16 +152,7 @@ describe('ShardFetcher', () => {
     try {
       const shard = new MemoryShard(seqs(3), true, 10);
       const metrics = new Metrics({ collectProcessMetrics: false });
-      const fetcher = new ShardFetcher({
-        reader: shard,
-        events,
-        shardId: 's-1',
-        start: { type: 'TRIM_HORIZON' },
-        limit: 10,
-        metrics,
-        labels: { mapping: 'm', function: 'f', source: 'dynamodb' },
-        logger: createLogger('silent', { write: () => undefined }),
-      });
+      const fetcher = fetcherOf(shard, { type: 'TRIM_HORIZON' }, undefined, { metrics });
 
       const read = await fetcher.fetch(AbortSignal.timeout(5_000));
 
@@ -220,6 +208,25 @@ describe('ShardFetcher', () => {
     const rest = await readAll(fetcher, 10, AbortSignal.timeout(5_000));
 
     expect(rest).toEqual(['102', '103', '104', '105']);
+  });
+
+  it('counts a trimmed position and logs the gap: the position lost and the first record read after it', async () => {
+    const shard = new MemoryShard(seqs(6), true, 2);
+    const metrics = new Metrics({ collectProcessMetrics: false });
+    const lines: Record<string, unknown>[] = [];
+    const fetcher = fetcherOf(shard, { type: 'TRIM_HORIZON' }, undefined, {
+      metrics,
+      logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }),
+    });
+    await fetcher.fetch(AbortSignal.timeout(5_000));
+    shard.sequenceNumbers.splice(0, 4);
+    shard.staleBefore = { generation: 2, error: 'TrimmedDataAccessException' };
+    shard.failNext.push('TrimmedDataAccessException');
+
+    expect(await readAll(fetcher, 10, AbortSignal.timeout(5_000))).toEqual(['104', '105']);
+
+    expect((await metrics.trimmedPositions.get()).values.map((value) => value.value)).toEqual([1]);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'shard_trim_gap', shardId: 's-1', after: '101', resumedAt: '104' }));
   });
 
   it('gets a fresh iterator when one that has read nothing yet is refused as trimmed, instead of retrying it forever', async () => {
