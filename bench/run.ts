@@ -19,6 +19,8 @@ import { summarize, type Summary } from './statistics.js';
 const RESULTS_FILE = join(REPO_ROOT, 'bench/results.json');
 const SCENARIO_DIR = new URL('./scenarios/', import.meta.url);
 const DEFAULT_RUNS = 3;
+/** The emulators get long to start: on a loaded machine DynamoDB Local may need minutes. */
+const SERVER_READY_TIMEOUT_MS = 300_000;
 const SUBJECTS: readonly Subject[] = ['bare-loop', 'sqs-consumer', 'esm-poller'];
 
 interface MetricResult extends MetricSpec {
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     return;
   }
   const servers = [...new Set(chosen.flatMap((scenario) => scenario.servers)), 'redis'] as ServerName[];
-  const stack = await startTestStack([...new Set(servers)]);
+  const stack = await startTestStack([...new Set(servers)], () => ({ readyTimeoutMs: SERVER_READY_TIMEOUT_MS }));
   const clients = testClients(stack.servers);
   const results = readResults();
   try {
@@ -160,7 +162,7 @@ function format(value: number): string {
   return value.toFixed(2);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().then(
     () => process.exit(0),
     (err: unknown) => {

@@ -61,7 +61,7 @@ async function measure(request: BaselineRequest): Promise<BaselineResult> {
   return { ...drain, peakRssMb: resourceUsage().maxRSS / 1024 };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await measure(JSON.parse(process.argv[2]!) as BaselineRequest);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);

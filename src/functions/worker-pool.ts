@@ -17,6 +17,11 @@ export type AcquireResult = { readonly kind: 'ready'; readonly environment: Exec
 export const START_TO_WAIT_RATIO = 10;
 /** Start time of an environment assumed before the first one started, ms. */
 export const ASSUMED_START_MS = 100;
+/**
+ * Environments that may start at once, at least: a few first invocations (a handful of SQS pollers, a few shards)
+ * start in parallel as on Lambda even on a small machine; only larger bursts wait for a start or a release.
+ */
+export const MIN_CONCURRENT_STARTS = 4;
 /** Weight of the newest invocation in the running average of invocation times. */
 const AVERAGE_WEIGHT = 0.2;
 
@@ -32,9 +37,9 @@ interface Waiter {
  *
  * When every environment is busy and one is expected to be released soon (see {@link START_TO_WAIT_RATIO}), an
  * invocation first waits briefly for it, and starts a new environment only if none came in time. At most as many
- * environments start at once as the machine has cores (each start keeps a core busy): a burst of first
- * invocations — 16 shards starting together — waits for the first environments, and with a short handler is
- * served by them, instead of starting 16 worker threads that slow each other down. An invocation still always runs alone in its environment; only
+ * environments start at once as the machine has cores, and at least {@link MIN_CONCURRENT_STARTS} (each start keeps
+ * a core busy): a burst of first invocations — 16 shards starting together — waits for the first environments,
+ * and with a short handler is served by them, instead of starting 16 worker threads that slow each other down. An invocation still always runs alone in its environment; only
  * how many environments exist changes (a no-op handler at concurrency 16 needs two or three, not sixteen).
  */
 export class WorkerPool {
@@ -59,7 +64,7 @@ export class WorkerPool {
     /** Milliseconds on a monotonic clock; tests pass their own. */
     private readonly now: () => number = () => performance.now(),
     /** Environments that may start at once: starting one keeps a core busy for about 90 ms. */
-    private readonly maxConcurrentStarts: number = Math.max(2, availableParallelism()),
+    private readonly maxConcurrentStarts: number = Math.max(MIN_CONCURRENT_STARTS, availableParallelism()),
   ) {}
 
   /** Environments alive now, busy or idle. */
@@ -103,6 +108,7 @@ export class WorkerPool {
     }
     if (!environment.alive || this.closed) {
       void environment.terminate();
+      this.wakeSlotWaiter();
       return;
     }
     const waiter = this.waiters[0];
@@ -149,9 +155,7 @@ export class WorkerPool {
       init = await environment.ready;
     } finally {
       this.starting -= 1;
-      // A start ended: the first invocation waiting for a start slot may start one now.
-      const waiter = this.waiters.find((candidate) => candidate.timer === undefined);
-      if (waiter) this.dropWaiter(waiter, undefined);
+      this.wakeSlotWaiter();
     }
     if (init.kind === 'ready') {
       this.averageStartMs = average(this.averageStartMs, this.now() - starting);
@@ -191,10 +195,19 @@ export class WorkerPool {
     waiter.resolve(environment);
   }
 
+  /**
+   * A start ended or an environment is gone without being released (timeout, crash): the first invocation waiting
+   * for a start slot looks again, so that no invocation waits for a release that will never come.
+   */
+  private wakeSlotWaiter(): void {
+    const waiter = this.waiters.find((candidate) => candidate.timer === undefined);
+    if (waiter) this.dropWaiter(waiter, undefined);
+  }
+
   private forget(environment: ExecutionEnvironment): void {
     this.cancelReap(environment);
     this.environments.delete(environment);
-    this.busy.delete(environment);
+    if (this.busy.delete(environment)) this.wakeSlotWaiter();
     const index = this.idle.indexOf(environment);
     if (index !== -1) this.idle.splice(index, 1);
   }
