@@ -55,7 +55,7 @@ describe('Kinesis leases that move cleanly', () => {
     await b.poller.start();
     await waitFor(async () => (await heldBy(a, mapping.UUID)) === 1 && (await heldBy(b, mapping.UUID)) === 1, {
       message: 'shards not rebalanced',
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
     });
     await waitFor(() => dataOf(invokerB).length > 0, { message: 'second worker delivered nothing after the hand-over' });
     producing = false;
