@@ -4,6 +4,9 @@ import { startRedisServer } from '../../harness/redis-server.js';
 import type { LocalServer } from '../../harness/local-server.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { counterValue, KinesisFixture, ScriptedInvoker } from './kinesis-fixture.js';
+import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
+import { createRedis } from '../../../src/redis/redis-connection.js';
+import { createLogger } from '../../../src/observability/logger.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
@@ -29,8 +32,16 @@ describe('Kinesis mapping while Redis is unreachable', () => {
     const mapping = fixture.mapping(stream.arn, { BatchSize: 2 });
     const subject = fixture.poller(mapping, invoker);
     await subject.poller.start();
-    await fixture.put(stream.arn, [{ data: 'before', key: 'k' }]);
+    const [before] = await fixture.put(stream.arn, [{ data: 'before', key: 'k' }]);
     await waitFor(() => invoker.deliveredData.includes('before'), { message: 'first record not delivered' });
+    // The outage starts once that batch is checkpointed: a checkpoint still waiting would hold the shard instead.
+    const connection = createRedis(redis.url, createLogger('silent'));
+    try {
+      const checkpoints = new RedisCheckpointStore(connection, fixture.keys, mapping.UUID);
+      await waitFor(async () => (await checkpoints.get(before!.shardId))?.sequenceNumber === before!.sequenceNumber, { message: 'first batch not checkpointed' });
+    } finally {
+      await connection.quit();
+    }
 
     await redis.stop();
     await fixture.put(stream.arn, Array.from({ length: 6 }, (_, i) => ({ data: `during-${i}`, key: 'k' })));
