@@ -1,3 +1,4 @@
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
@@ -228,5 +229,17 @@ describe('Kinesis failure handling: retries, bisect, partial responses, record a
     destinations.failing = false;
     await waitFor(() => invoker.deliveredData.includes('next'), { message: 'shard did not resume' });
     expect(destinations.deliveries).toHaveLength(1);
+  });
+
+  it('a stream deleted while mapped shows in LastProcessingResult, not only in the log', async () => {
+    const stream = await fixture.createStream(1);
+    const subject = fixture.poller(fixture.mapping(stream.arn), new ScriptedInvoker());
+    await subject.poller.start();
+    await clients.kinesis.send(new DeleteStreamCommand({ StreamARN: stream.arn }));
+    await waitFor(() => subject.status.lastProcessingResult.startsWith('PROBLEM: Source not found: '), {
+      message: 'the deleted stream is not reported',
+      timeoutMs: 30_000,
+    });
+    expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'stream_poller_job_failed' }));
   });
 });
