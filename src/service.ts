@@ -5,6 +5,7 @@ import type { Env } from './config/env.js';
 import { AwsClientFactory } from './aws/client-factory.js';
 import { closeRedis, createRedis, type Redis } from './redis/redis-connection.js';
 import { RedisKeys } from './redis/keys.js';
+import { checkRedisDurability } from './redis/redis-durability.js';
 import { Metrics } from './observability/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { LambdaFunction } from './functions/lambda-function.js';
@@ -163,6 +164,8 @@ export class Service {
   async start(portOverride?: number): Promise<number> {
     const port = await this.server.listen(portOverride ?? this.config.server.port, this.config.server.host);
     this.logger.info({ port, host: this.config.server.host, workerId: this.workerId }, 'api_listening');
+    const durability = await checkRedisDurability(this.redis, this.logger);
+    if (durability.appendOnly !== undefined) this.metrics.redisPersistence.set({ setting: 'appendonly' }, durability.appendOnly ? 1 : 0);
     await this.destinations.start();
     await this.asyncInvocations.start();
     const declared = this.config.eventSourceMappings;

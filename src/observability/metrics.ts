@@ -70,6 +70,9 @@ export class Metrics {
   readonly asyncQueueJobs: Gauge<'state'>;
   private asyncQueueCounter: DestinationQueueCounter | undefined;
 
+  // Redis as the service found it.
+  readonly redisPersistence: Gauge<'setting'>;
+
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
     const registry = new Registry();
     this.registry = registry;
@@ -212,6 +215,13 @@ export class Metrics {
       'Asynchronous events in the event queue, by state (waiting, delayed = waiting out a retry, failed).',
       () => this.asyncQueueCounter,
     );
+
+    this.redisPersistence = new Gauge({
+      name: 'esm_redis_persistence_enabled',
+      help: 'Whether Redis persists every write (setting="appendonly": 1 yes, 0 no); without it a Redis restart loses checkpoints and queued records. Absent when CONFIG cannot be read.',
+      labelNames: ['setting'],
+      registers: [registry],
+    });
   }
 
   /** Registers (or with `undefined` removes) what `esm_async_queue_jobs` counts at scrape time. */

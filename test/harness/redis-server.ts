@@ -4,24 +4,29 @@ import { startLocalServer, type LocalServer, type LocalServerOptions, type Local
 const REDIS_READY_TIMEOUT_MS = 15_000;
 const PING_TIMEOUT_MS = 2_000;
 
-const REDIS_SERVER: LocalServerSpec = {
+const redisServer = (extraArgs: readonly string[]): LocalServerSpec => ({
   name: 'redis-server',
-  // No persistence: every start is empty, and nothing is written to the working directory.
+  // No persistence unless asked for: every start is empty, and nothing is written to the working directory.
   launch: (port) => ({
     command: 'redis-server',
-    args: ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'],
+    args: ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', ...extraArgs],
   }),
   url: (port) => `redis://127.0.0.1:${port}`,
   probe: (url) => ping(Number(new URL(url).port)),
   readyTimeoutMs: REDIS_READY_TIMEOUT_MS,
-};
+});
+
+export interface RedisServerOptions extends LocalServerOptions {
+  /** More `redis-server` arguments, after ours (e.g. `--dir` for a test that turns persistence on). */
+  readonly args?: readonly string[];
+}
 
 /**
  * Starts a `redis-server` (binary on PATH) on a free loopback port, or on `options.port` — e.g. to restart a
  * stopped one where its clients expect it. Tests that stop, restart or flush Redis start their own with this.
  */
-export function startRedisServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  return startLocalServer(REDIS_SERVER, options);
+export function startRedisServer(options: RedisServerOptions = {}): Promise<LocalServer> {
+  return startLocalServer(redisServer(options.args ?? []), options);
 }
 
 /** Resolves when the server answers PING with PONG (inline protocol, no client library). */
