@@ -106,6 +106,15 @@ export class Service {
       purge: async (uuid) => {
         await deleteKeysMatching(this.redis, this.keys.mappingKeysPattern(uuid));
       },
+      dataLost: async (known) => {
+        this.metrics.redisDataLoss.inc();
+        for (const { mapping } of known) {
+          if (mapping.sourceKind === 'sqs') continue;
+          if (await new RedisCheckpointStore(this.redis, this.keys, mapping.UUID).markPositionsLost()) {
+            this.metrics.positionsLost.inc({ mapping: mapping.UUID, function: mapping.FunctionName, source: mapping.sourceKind });
+          }
+        }
+      },
     });
     // Asynchronous invocation: the event queue and its worker, its settings store, function destinations.
     const eventInvokeConfigs = new RedisEventInvokeConfigStore(this.redis, this.keys);

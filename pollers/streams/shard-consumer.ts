@@ -34,7 +34,7 @@ import { ShardFetcher, type FetchResult } from './shard-fetcher.js';
 import { laneOf } from './lane-router.js';
 import { ShardLane, type LaneStep } from './shard-lane.js';
 import type { IteratorPosition, ShardInfo } from './shard-reader.js';
-import { arrivalFloorMs, startPosition } from './start-position.js';
+import { arrivalFloorMs, mayStartAtLatest, startPosition } from './start-position.js';
 import type { StreamSource } from './stream-source.js';
 
 export type ShardConsumerState = 'INITIALIZING' | 'PROCESSING' | 'SHARD_ENDED' | 'SHUTTING_DOWN' | 'LEASE_LOST' | 'DONE';
@@ -173,6 +173,9 @@ export class ShardConsumer<R> {
     const { supportsAtTimestamp } = this.options.source.reader;
     let position = startPosition(mapping, checkpoint, parentProcessed, supportsAtTimestamp);
     this.skipArrivedBeforeMs = arrivalFloorMs(checkpoint, supportsAtTimestamp);
+    if (position.type === 'LATEST' && !(await mayStartAtLatest(this.options.checkpoints, { ...this.options, logger: this.logger }))) {
+      position = { type: 'TRIM_HORIZON' };
+    }
     if (position.type === 'LATEST' && !supportsAtTimestamp) {
       // Without AT_TIMESTAMP the first LATEST iterator of a shard is pinned: a later start (restart, lease move,
       // failure) before anything was checkpointed reads on from the pin instead of from a new LATEST.

@@ -1,4 +1,7 @@
+import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
 import type { ShardCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
+import type { Logger } from '../../src/observability/logger.js';
+import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import type { EventSourceMapping } from '../../src/mappings/event-source-mapping.js';
 import type { IteratorPosition } from './shard-reader.js';
 
@@ -43,4 +46,21 @@ const ARRIVAL_RESOLUTION_MS = 60_000;
 export function arrivalFloorMs(checkpoint: ShardCheckpoint | undefined, supportsAtTimestamp: boolean): number | undefined {
   if (supportsAtTimestamp || checkpoint?.sequenceNumber !== undefined || checkpoint?.pinnedStartMs === undefined) return undefined;
   return Math.floor(checkpoint.pinnedStartMs / ARRIVAL_RESOLUTION_MS) * ARRIVAL_RESOLUTION_MS;
+}
+
+/**
+ * Whether a shard without checkpoint may start at LATEST (or be pinned there): not once Redis lost the mapping's
+ * positions while it ran, since LATEST would then skip every record the lost checkpoints had not reached; such
+ * shards replay from TRIM_HORIZON (at-least-once). The call that notices the loss logs it and counts it.
+ */
+export async function mayStartAtLatest(
+  checkpoints: CheckpointStore,
+  report: { readonly logger: Logger; readonly metrics: Metrics; readonly labels: MappingLabels },
+): Promise<boolean> {
+  const { allowed, lossNoticed } = await checkpoints.latestAllowed();
+  if (lossNoticed) {
+    report.metrics.positionsLost.inc(report.labels);
+    report.logger.error({}, 'positions_lost: the mapping\'s checkpoints vanished from Redis while it ran; shards without checkpoint replay from TRIM_HORIZON');
+  }
+  return allowed;
 }

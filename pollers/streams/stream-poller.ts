@@ -13,6 +13,7 @@ import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/back
 import { once, settlesWithin } from '../../src/runtime/lifecycle.js';
 import { ShardConsumer, type ShardExitReason } from './shard-consumer.js';
 import { eligibleShards, hasProcessedParent, startPins } from './shard-lineage.js';
+import { mayStartAtLatest } from './start-position.js';
 import type { ShardInfo } from './shard-reader.js';
 import type { StreamSource } from './stream-source.js';
 
@@ -80,6 +81,8 @@ export class StreamPoller<R> implements Poller {
   private renewLoop: Promise<void> | undefined;
   /** A shard ended: sync and balance at once instead of waiting for their periods. */
   private syncRequested = false;
+  /** The mapping's started mark is written (see CheckpointStore.markStarted). */
+  private markedStarted = false;
 
   constructor(
     private readonly context: PollerContext,
@@ -214,12 +217,16 @@ export class StreamPoller<R> implements Poller {
   }
 
   private async syncShards(signal: AbortSignal): Promise<void> {
+    if (!this.markedStarted) {
+      await this.checkpoints.markStarted();
+      this.markedStarted = true;
+    }
     const listed = await this.source.reader.listShards(signal);
     const shardIds = listed.map((shard) => shard.shardId);
     let checkpoints = await this.checkpoints.getMany(shardIds);
     if (this.context.mapping.StartingPosition === 'LATEST' && this.source.reader.supportsAtTimestamp) {
       const pins = startPins(listed, checkpoints, Date.now());
-      if (pins.size > 0) {
+      if (pins.size > 0 && (await mayStartAtLatest(this.checkpoints, { logger: this.logger, metrics: this.context.metrics, labels: this.labels }))) {
         await Promise.all([...pins].map(([shardId, startMs]) => this.checkpoints.pinStart(shardId, startMs)));
         checkpoints = await this.checkpoints.getMany(shardIds);
       }

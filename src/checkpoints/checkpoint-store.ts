@@ -32,4 +32,16 @@ export interface CheckpointStore {
    * @returns the pinned time now stored (the earlier pin if one existed)
    */
   pinStart(shardId: string, startMs: number): Promise<number | undefined>;
+  /** Marks the mapping as started (its pollers run): the mark vanishing later means Redis lost its positions. */
+  markStarted(): Promise<void>;
+  /**
+   * Marks the mapping's positions as lost: shards without checkpoint replay from TRIM_HORIZON from now on.
+   * @returns false when they were marked lost already
+   */
+  markPositionsLost(): Promise<boolean>;
+  /**
+   * Whether a shard without checkpoint may start at LATEST (or a LATEST pin be taken): not once the mapping's
+   * positions were lost. `lossNoticed` is true for the one call that found the loss.
+   */
+  latestAllowed(): Promise<{ allowed: boolean; lossNoticed: boolean }>;
 }

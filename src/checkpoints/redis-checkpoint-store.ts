@@ -8,6 +8,7 @@ import type { ShardCheckpoint } from './shard-checkpoint.js';
 import { CheckpointRegressionError } from './checkpoint-error.js';
 
 const COMMIT = readLuaScript(import.meta.url, 'commit-checkpoint-2.lua');
+const GUARD_LATEST = readLuaScript(import.meta.url, 'guard-latest-2.lua');
 
 /** Codes of commit-checkpoint-2.lua: written, unchanged, lease lost, regression. */
 const WRITTEN = 1;
@@ -59,6 +60,20 @@ export class RedisCheckpointStore implements CheckpointStore {
     const [err, value] = replies?.[1] ?? [new Error('missing reply'), null];
     if (err) throw err;
     return value === null || value === undefined ? undefined : Number(value);
+  }
+
+  async markStarted(): Promise<void> {
+    await this.redis.set(this.keys.mappingStarted(this.mappingUuid), String(Date.now()), 'NX');
+  }
+
+  async markPositionsLost(): Promise<boolean> {
+    return (await this.redis.set(this.keys.positionsLost(this.mappingUuid), String(Date.now()), 'NX')) === 'OK';
+  }
+
+  async latestAllowed(): Promise<{ allowed: boolean; lossNoticed: boolean }> {
+    const keys = [this.keys.mappingStarted(this.mappingUuid), this.keys.positionsLost(this.mappingUuid)];
+    const code = Number(await evalScript(this.redis, GUARD_LATEST, keys, [Date.now()]));
+    return { allowed: code === 1, lossNoticed: code === -1 };
   }
 
   private async write(lease: HeldLease, sequenceNumber: string, shardEnded: boolean): Promise<boolean> {

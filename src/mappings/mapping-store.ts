@@ -57,6 +57,12 @@ export interface MappingPage {
   readonly nextMarker?: string;
 }
 
+/** Every record of the store and its fleet marker at one instant. */
+export interface StoreSnapshot {
+  readonly records: StoredMapping[];
+  readonly fleetMarker: string | undefined;
+}
+
 /** Outcome of an acknowledgement: the transition may have ended with it. */
 export type AcknowledgeResult = 'pending' | 'settled' | 'deleted' | 'missing';
 
@@ -70,6 +76,15 @@ export interface MappingStore {
   get(uuid: string): Promise<StoredMapping | undefined>;
   /** Every record, ordered by UUID. */
   all(): Promise<StoredMapping[]>;
+  /** Every record and the fleet marker (see {@link establishFleetMarker}), read together. */
+  snapshot(): Promise<StoreSnapshot>;
+  /**
+   * Writes the fleet's marker unless one exists and returns the marker stored. A replica that later finds the
+   * marker gone or different knows that Redis lost data since.
+   */
+  establishFleetMarker(candidate: string): Promise<string>;
+  /** Writes back a record that Redis lost (same UUID, configuration and state); false when it exists already. */
+  restore(record: StoredMapping): Promise<boolean>;
   list(query: ListMappingsQuery): Promise<MappingPage>;
   /**
    * Replaces a record if its revision is still `expectedRevision`; returns the stored record (revision + 1).

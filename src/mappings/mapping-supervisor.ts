@@ -7,6 +7,7 @@ import { MappingRunner, type Applied } from './mapping-runner.js';
 import type { Poller } from './poller.js';
 import { once, settlesWithin } from '../runtime/lifecycle.js';
 import { sleep } from '../runtime/backoff.js';
+import { randomUUID } from 'node:crypto';
 
 /** How often the store's change counter is read: a change made on any replica is applied within about this. */
 export const CHANGE_POLL_INTERVAL_MS = 250;
@@ -27,6 +28,11 @@ export interface MappingSupervisorOptions {
   readonly logger: Logger;
   /** Called once the store reported a mapping deleted everywhere: removes its leases, checkpoints and status. */
   readonly purge: (uuid: string) => Promise<void>;
+  /**
+   * Called when Redis lost data (the fleet marker vanished or changed), before the known records are written
+   * back: marks the mappings' stream positions lost, so no shard restarts at LATEST over unprocessed records.
+   */
+  readonly dataLost: (known: readonly StoredMapping[]) => Promise<void>;
 }
 
 /**
@@ -49,6 +55,8 @@ export class MappingSupervisor {
   private lastFullSyncMs = 0;
   private lastHeartbeatMs = 0;
   private liveReplicas = 1;
+  /** The fleet marker this replica saw in Redis (see MappingStore.establishFleetMarker). */
+  private fleetMarker: string | undefined;
 
   constructor(private readonly options: MappingSupervisorOptions) {}
 
@@ -67,6 +75,7 @@ export class MappingSupervisor {
    * that failed (uuid → error), then keeps reconciling in the background.
    */
   async start(): Promise<Map<string, Error>> {
+    this.fleetMarker = await this.options.store.establishFleetMarker(newFleetMarker());
     await this.heartbeat();
     const applied = await this.reconcile(true);
     await this.reconcile(true); // picks up the states the first round's acknowledgements settled
@@ -119,7 +128,11 @@ export class MappingSupervisor {
     this.lastCounter = counter;
     this.lastFullSyncMs = now;
 
-    const records = await store.all();
+    const { records, fleetMarker } = await store.snapshot();
+    if (fleetMarker !== this.fleetMarker) {
+      await this.recoverFromDataLoss(fleetMarker);
+      return new Map();
+    }
     const present = new Set(records.map((record) => record.mapping.UUID));
     const work: Promise<readonly [string, Applied]>[] = [];
     for (const record of records) {
@@ -145,6 +158,26 @@ export class MappingSupervisor {
       return new Map();
     }
     return new Map(await Promise.all(work));
+  }
+
+  /**
+   * Redis lost data: the mapping records, checkpoints and leases may be gone. Every record this replica knows is
+   * written back as it was (every replica does the same; the first write wins), after the mappings' positions
+   * are marked lost; then a new marker is set. Pollers go on; shards whose checkpoints are gone replay from
+   * TRIM_HORIZON.
+   */
+  private async recoverFromDataLoss(found: string | undefined): Promise<void> {
+    const known = [...this.runners.values()].flatMap((runner) => (runner.record ? [runner.record] : []));
+    this.options.logger.error(
+      { expectedMarker: this.fleetMarker, foundMarker: found ?? null, mappings: known.length },
+      'redis_data_loss_detected: the fleet marker is gone or replaced; writing back the known mappings and replaying lost stream positions from TRIM_HORIZON',
+    );
+    await this.options.dataLost(known);
+    let restored = 0;
+    for (const record of known) if (await this.options.store.restore(record)) restored += 1;
+    this.fleetMarker = await this.options.store.establishFleetMarker(newFleetMarker());
+    this.lastCounter = -1;
+    this.options.logger.warn({ restored, known: known.length }, 'mappings_restored');
   }
 
   private runnerOf(uuid: string): MappingRunner {
@@ -174,4 +207,9 @@ export class MappingSupervisor {
       this.options.logger.info({ esmUuid: uuid }, 'mapping_deleted');
     }
   }
+}
+
+/** A marker value no replica will ever write again: the time it was made and a random part. */
+function newFleetMarker(): string {
+  return `${new Date().toISOString()} ${randomUUID()}`;
 }

@@ -11,6 +11,7 @@ import {
   type MappingPage,
   type MappingRecordInput,
   type MappingStore,
+  type StoreSnapshot,
   type StoredMapping,
 } from './mapping-store.js';
 
@@ -86,18 +87,45 @@ export class RedisMappingStore implements MappingStore {
   }
 
   async all(): Promise<StoredMapping[]> {
-    const replies = await this.redis.multi().hgetall(this.k.records).hgetall(this.k.states).hgetall(this.k.revisions).exec();
-    const [bodies, states, revisions] = (replies ?? []).map(([err, value]) => {
+    return (await this.snapshot()).records;
+  }
+
+  async snapshot(): Promise<StoreSnapshot> {
+    const replies = await this.redis
+      .multi()
+      .hgetall(this.k.records)
+      .hgetall(this.k.states)
+      .hgetall(this.k.revisions)
+      .get(this.k.fleetMarker)
+      .exec();
+    const [bodies, states, revisions, fleetMarker] = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
-      return value as Record<string, string>;
-    }) as [Record<string, string>, Record<string, string>, Record<string, string>];
+      return value;
+    }) as [Record<string, string>, Record<string, string>, Record<string, string>, string | null];
     const records: StoredMapping[] = [];
     for (const uuid of Object.keys(bodies).sort()) {
       const state = states[uuid];
       const revision = revisions[uuid];
       if (state && revision) records.push(parseRecord(bodies[uuid]!, state, revision));
     }
-    return records;
+    return { records, fleetMarker: fleetMarker ?? undefined };
+  }
+
+  async establishFleetMarker(candidate: string): Promise<string> {
+    const replies = await this.redis.multi().set(this.k.fleetMarker, candidate, 'NX').get(this.k.fleetMarker).exec();
+    const [err, stored] = replies?.[1] ?? [new Error('missing reply'), null];
+    if (err) throw err;
+    return String(stored);
+  }
+
+  async restore(record: StoredMapping): Promise<boolean> {
+    try {
+      await this.create(record);
+      return true;
+    } catch (err) {
+      if (err instanceof MappingConflictError) return false;
+      throw err;
+    }
   }
 
   async list(query: ListMappingsQuery): Promise<MappingPage> {

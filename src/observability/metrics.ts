@@ -43,6 +43,7 @@ export class Metrics {
   readonly pollingErrors: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly eventBuildFailures: Counter<(typeof MAPPING_LABELS)[number]>;
   readonly trimmedPositions: Counter<(typeof MAPPING_LABELS)[number]>;
+  readonly positionsLost: Counter<(typeof MAPPING_LABELS)[number]>;
 
   readonly invocationDuration: Histogram<(typeof MAPPING_LABELS)[number] | 'outcome'>;
   readonly batchSize: Histogram<(typeof MAPPING_LABELS)[number]>;
@@ -72,6 +73,7 @@ export class Metrics {
 
   // Redis as the service found it.
   readonly redisPersistence: Gauge<'setting'>;
+  readonly redisDataLoss: Counter;
 
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
     const registry = new Registry();
@@ -107,6 +109,10 @@ export class Metrics {
     this.trimmedPositions = counter(
       'esm_trimmed_positions_total',
       "Times a shard's checkpoint was past the stream's retention: reading resumed at the oldest record, skipping the rest.",
+    );
+    this.positionsLost = counter(
+      'esm_positions_lost_total',
+      "Times a stream mapping found its checkpoints gone from Redis while it ran: its shards without checkpoint replay from TRIM_HORIZON instead of starting at LATEST.",
     );
     this.eventBuildFailures = counter(
       'esm_event_build_failures_total',
@@ -220,6 +226,11 @@ export class Metrics {
       name: 'esm_redis_persistence_enabled',
       help: 'Whether Redis persists every write (setting="appendonly": 1 yes, 0 no); without it a Redis restart loses checkpoints and queued records. Absent when CONFIG cannot be read.',
       labelNames: ['setting'],
+      registers: [registry],
+    });
+    this.redisDataLoss = new Counter({
+      name: 'esm_redis_data_loss_total',
+      help: "Times this replica found the fleet's marker key gone or replaced: Redis lost data (restarted empty, flushed, failed over to a stale replica).",
       registers: [registry],
     });
   }

@@ -25,6 +25,16 @@ export class RedisKeys {
     return `${this.mapping(uuid)}:checkpoint:${shardId}`;
   }
 
+  /** String: set when the mapping's pollers start; its disappearance means Redis lost the mapping's positions. */
+  mappingStarted(uuid: string): string {
+    return `${this.mapping(uuid)}:started`;
+  }
+
+  /** String: epoch ms when the mapping's positions were found lost; shards without checkpoint then replay. */
+  positionsLost(uuid: string): string {
+    return `${this.mapping(uuid)}:positions-lost`;
+  }
+
   /** Sorted set of live workers of a mapping, scored by heartbeat expiry (epoch ms). */
   workers(uuid: string): string {
     return `${this.mapping(uuid)}:workers`;
@@ -64,6 +74,7 @@ export class RedisKeys {
       changes: `${base}:changes`,
       replicas: `${base}:replicas`,
       declarations: `${base}:declarations`,
+      fleetMarker: `${base}:fleet-marker`,
       acks: (uuid: string) => `${base}:acks:${uuid}`,
     };
   }
@@ -105,6 +116,8 @@ export interface MappingStoreKeys {
   readonly replicas: string;
   /** Hash: uuid → hash of the configuration-file declaration last applied. */
   readonly declarations: string;
+  /** String written once by the first replica; a replica that finds it gone or changed knows Redis lost data. */
+  readonly fleetMarker: string;
   /** Hash per mapping: worker id → revision that worker applied. */
   acks(uuid: string): string;
 }

@@ -35,6 +35,15 @@ class FirstReadFails implements CheckpointStore {
   pinStart(shardId: string, startMs: number): Promise<number | undefined> {
     return this.store.pinStart(shardId, startMs);
   }
+  markStarted(): Promise<void> {
+    return this.store.markStarted();
+  }
+  markPositionsLost(): Promise<boolean> {
+    return this.store.markPositionsLost();
+  }
+  latestAllowed(): Promise<{ allowed: boolean; lossNoticed: boolean }> {
+    return this.store.latestAllowed();
+  }
 }
 
 describe('a Kinesis shard consumer that fails with an unexpected error', () => {
