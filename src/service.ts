@@ -80,8 +80,8 @@ export class Service {
     private readonly logger: Logger,
   ) {
     this.aws = new AwsClientFactory(env);
-    this.redis = createRedis(config.redis.url, logger);
-    this.keys = new RedisKeys(config.redis.keyPrefix);
+    this.redis = createRedis(config.redis, logger);
+    this.keys = new RedisKeys(config.redis.keyPrefix, { cluster: config.redis.cluster !== undefined });
     this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
@@ -91,7 +91,8 @@ export class Service {
     }
     this.functions = new FunctionRegistry(functions, config.region);
     this.destinations = new DestinationQueue({
-      redisUrl: config.redis.url,
+      redis: config.redis,
+      replicaWait: config.redis.replicaWait,
       keys: this.keys,
       aws: this.aws,
       metrics: this.metrics,
@@ -119,7 +120,8 @@ export class Service {
     // Asynchronous invocation: the event queue and its worker, its settings store, function destinations.
     const eventInvokeConfigs = new RedisEventInvokeConfigStore(this.redis, this.keys);
     this.asyncInvocations = new AsyncInvocations({
-      redisUrl: config.redis.url,
+      redis: config.redis,
+      replicaWait: config.redis.replicaWait,
       keys: this.keys,
       functions: this.functions,
       configs: eventInvokeConfigs,

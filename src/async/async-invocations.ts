@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DurableJobQueue, PermanentJobError, type JobAttempt } from '../jobs/durable-job-queue.js';
+import { DurableJobQueue, PermanentJobError, type JobAttempt, type ReplicaWait } from '../jobs/durable-job-queue.js';
 import type { DestinationQueue } from '../destinations/destination-queue.js';
 import type { QueuedDelivery } from '../destinations/destination-target.js';
 import { FunctionNotConfiguredError, type AsyncInvoker } from '../destinations/function-destination.js';
@@ -10,6 +10,7 @@ import { LOCAL_ACCOUNT_ID } from '../functions/function-definition.js';
 import type { LambdaFunction } from '../functions/lambda-function.js';
 import type { InvokeOutcome } from '../functions/invoker.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RedisSettings } from '../redis/redis-connection.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { once } from '../runtime/lifecycle.js';
@@ -35,7 +36,10 @@ const JOB_NAME = 'event';
 const ASYNC_SOURCE = 'async';
 
 export interface AsyncInvocationsOptions {
-  readonly redisUrl: string;
+  /** Where Redis is; BullMQ opens its own connections there. */
+  readonly redis: RedisSettings;
+  /** Replicas that must confirm a stored event before it counts as accepted. */
+  readonly replicaWait?: ReplicaWait;
   readonly keys: RedisKeys;
   readonly functions: FunctionRegistry;
   readonly configs: EventInvokeConfigStore;
@@ -69,7 +73,8 @@ export class AsyncInvocations implements AsyncInvoker {
     this.concurrency = options.concurrency;
     this.jobs = new DurableJobQueue<AsyncEvent>({
       name: options.keys.asyncQueueName,
-      redisUrl: options.redisUrl,
+      redis: options.redis,
+      ...(options.replicaWait ? { replicaWait: options.replicaWait } : {}),
       prefix: options.keys.bullPrefix,
       logger: options.logger,
       component: 'async',

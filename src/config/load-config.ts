@@ -5,6 +5,7 @@ import { ConfigError, type ValidationIssue } from './config-error.js';
 import { defaultRegion, type Env } from './env.js';
 import { interpolate } from './interpolate.js';
 import { integerIn, validateFunctions } from './validate-functions.js';
+import { REDIS_FIELDS, validateRedis } from './validate-redis.js';
 import {
   DEFAULT_ASYNC_CONCURRENCY,
   DEFAULT_ASYNC_TIME_SCALE,
@@ -89,7 +90,7 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   }
   reportDuplicates(mappings, issues);
 
-  const redis = section(root, 'redis', ['url', 'keyPrefix'], issues);
+  const redis = section(root, 'redis', REDIS_FIELDS, issues);
   const server = section(root, 'server', ['host', 'port', 'credentials'], issues);
   const log = section(root, 'log', ['level'], issues);
   const shutdown = section(root, 'shutdown', ['drainTimeoutSeconds'], issues);
@@ -104,10 +105,12 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   return {
     functions,
     eventSourceMappings: mappings,
-    redis: {
-      url: stringOr(redis.url, env.REDIS_URL || DEFAULT_REDIS_URL, 'redis.url', issues),
-      keyPrefix: stringOr(redis.keyPrefix, DEFAULT_REDIS_KEY_PREFIX, 'redis.keyPrefix', issues),
-    },
+    redis: validateRedis(
+      redis,
+      redisUrl(stringOr(redis.url, env.REDIS_URL || DEFAULT_REDIS_URL, 'redis.url', issues), issues),
+      stringOr(redis.keyPrefix, DEFAULT_REDIS_KEY_PREFIX, 'redis.keyPrefix', issues),
+      issues,
+    ),
     server: {
       host: stringOr(server.host, DEFAULT_SERVER_HOST, 'server.host', issues),
       port: integerIn(server.port, 'server.port', 0, 65535, DEFAULT_SERVER_PORT, issues),
@@ -190,6 +193,21 @@ function numberIn(value: unknown, path: string, min: number, max: number, fallba
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     issues.push({ path, message: `${JSON.stringify(value)} must be a number in ${min}..${max}` });
     return fallback;
+  }
+  return value;
+}
+
+/** A `redis://` or `rediss://` URL (the service reads host, port, user, password and database from it). */
+function redisUrl(value: string, issues: ValidationIssue[]): string {
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    issues.push({ path: 'redis.url', message: `${JSON.stringify(value)} is not a redis:// or rediss:// URL` });
+    return DEFAULT_REDIS_URL;
   }
   return value;
 }

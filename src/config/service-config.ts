@@ -1,11 +1,12 @@
 import type { FunctionDefinition } from '../functions/function-definition.js';
 import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
+import type { RedisConfig } from './validate-redis.js';
 
 /** The whole configuration after validation: defaults filled, frozen, never read from the environment again. */
 export interface ServiceConfig {
   readonly functions: ReadonlyMap<string, FunctionDefinition>;
   readonly eventSourceMappings: readonly EventSourceMapping[];
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: RedisConfig;
   readonly server: {
     readonly host: string;
     readonly port: number;

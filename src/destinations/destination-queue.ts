@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClientFactory } from '../aws/client-factory.js';
-import { DurableJobQueue, PermanentJobError, type JobAttempt } from '../jobs/durable-job-queue.js';
+import { DurableJobQueue, PermanentJobError, type JobAttempt, type ReplicaWait } from '../jobs/durable-job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RedisSettings } from '../redis/redis-connection.js';
 import type { Logger } from '../observability/logger.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { once } from '../runtime/lifecycle.js';
@@ -24,8 +25,10 @@ export const STOP_GRACE_MS = 10_000;
 const JOB_NAME = 'delivery';
 
 export interface DestinationQueueOptions {
-  /** Redis URL; BullMQ opens its own connections with it. */
-  readonly redisUrl: string;
+  /** Where Redis is; BullMQ opens its own connections there. */
+  readonly redis: RedisSettings;
+  /** Replicas that must confirm a stored job before it counts as stored. */
+  readonly replicaWait?: ReplicaWait;
   readonly keys: RedisKeys;
   readonly aws: AwsClientFactory;
   readonly metrics: Metrics;
@@ -68,7 +71,8 @@ export class DestinationQueue implements OnFailureDestinations {
     this.logger = options.logger;
     this.jobs = new DurableJobQueue<QueuedDelivery>({
       name: options.keys.failureQueueName,
-      redisUrl: options.redisUrl,
+      redis: options.redis,
+      ...(options.replicaWait ? { replicaWait: options.replicaWait } : {}),
       prefix: options.keys.bullPrefix,
       logger: options.logger,
       component: 'destination',

@@ -1,6 +1,7 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type MinimalJob, type RedisOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type MinimalJob } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import { once, runAll } from '../runtime/lifecycle.js';
+import { closeRedis, createRedis, primariesOf, redisOptions, type Redis, type RedisSettings } from '../redis/redis-connection.js';
 
 /** States of a durable queue counted for metrics. */
 export const JOB_COUNT_STATES = ['waiting', 'delayed', 'failed'] as const;
@@ -11,8 +12,27 @@ export type JobCounts = Readonly<Record<JobCountState, number>>;
 const JOB_COUNT_TIMEOUT_MS = 1_000;
 /** Completed jobs kept for inspection: at most 1000, at most an hour old. */
 const KEEP_COMPLETED = { count: 1_000, age: 3_600 };
+/** Longest wait to close a Cluster connection this queue opened. */
+const CLOSE_TIMEOUT_MS = 5_000;
 /** Repeats of one error are logged at most once a minute, so an outage does not flood the log. */
 const ERROR_LOG_INTERVAL_MS = 60_000;
+
+/** Fewer replicas than required confirmed a stored job in time: it may be lost in a failover, so it does not count. */
+export class ReplicaWaitError extends Error {
+  override readonly name = 'ReplicaWaitError';
+}
+
+/** `add` was interrupted by `stop()` while Redis did not answer: the job may or may not be stored. */
+export class QueueStoppedError extends Error {
+  override readonly name = 'QueueStoppedError';
+}
+
+/** Replicas that must confirm a stored job (Redis `WAIT`) before `add` resolves. */
+export interface ReplicaWait {
+  /** 0: do not wait. */
+  readonly replicas: number;
+  readonly timeoutMs: number;
+}
 
 /** A job attempt can never succeed: the queue fails the job at once instead of spending its attempts. */
 export class PermanentJobError extends Error {
@@ -44,8 +64,10 @@ export interface AddJobOptions {
 export interface DurableJobQueueOptions<T> {
   /** BullMQ queue name (BullMQ adds `prefix` and its own suffixes). */
   readonly name: string;
-  /** Redis URL; BullMQ opens its own connections with it (the worker needs blocking ones). */
-  readonly redisUrl: string;
+  /** Where Redis is; BullMQ opens its own connections there (the worker needs blocking ones). */
+  readonly redis: RedisSettings;
+  /** Replicas that must have a job before it counts as stored. @defaultValue none */
+  readonly replicaWait?: ReplicaWait;
   readonly prefix: string;
   readonly logger: Logger;
   /** Short name for connection names and log events, e.g. `destinations`. */
@@ -74,6 +96,10 @@ export interface DurableJobQueueOptions<T> {
  */
 export class DurableJobQueue<T> {
   private readonly stopping = new AbortController();
+  /** Aborted as soon as `stop()` is called: an `add` waiting for Redis gives up. */
+  private readonly closing = new AbortController();
+  /** Cluster clients opened for BullMQ (it closes only connections it built from options). */
+  private readonly clusterClients: Redis[] = [];
   private queue: Queue<T> | undefined;
   private worker: Worker<T> | undefined;
   private stopped = false;
@@ -114,16 +140,44 @@ export class DurableJobQueue<T> {
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
   }
 
-  /** Resolves with the job id once the job is stored in Redis; rejects (nothing stored) otherwise. */
+  /**
+   * Resolves with the job id once the job is stored in Redis (and, with `replicaWait`, confirmed by that many
+   * replicas). Rejects when it is not: nothing stored, or — ReplicaWaitError, QueueStoppedError — stored perhaps,
+   * in which case a retry by the caller may store it twice (at-least-once).
+   */
   async add(name: string, data: T, options: AddJobOptions = {}): Promise<string> {
     if (this.stopped) throw new Error(`${this.options.component} queue is stopped: the job was not stored`);
-    const job = await this.openQueue().add(name as never, data as never, {
+    const queue = this.openQueue();
+    const stored = queue.add(name as never, data as never, {
       attempts: options.attempts ?? 1,
       ...(options.backoffMs !== undefined ? { backoff: { type: 'custom', delay: options.backoffMs } } : {}),
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: false,
     });
+    const job = await this.unlessStopped(stored);
+    const wait = this.options.replicaWait;
+    if (wait && wait.replicas > 0) {
+      // WAIT counts the replicas that have every write of the connection it is sent on: the queue's own.
+      const client = (await queue.getBackend().client) as unknown as Redis;
+      const confirmed = await this.unlessStopped(Promise.all(primariesOf(client).map((node) => node.wait(wait.replicas, wait.timeoutMs))));
+      const fewest = Math.min(...confirmed);
+      if (fewest < wait.replicas) {
+        throw new ReplicaWaitError(`${this.options.component} job ${job.id} reached ${fewest} of ${wait.replicas} Redis replicas within ${wait.timeoutMs} ms`);
+      }
+    }
     return String(job.id);
+  }
+
+  /** `work`, or a QueueStoppedError as soon as `stop()` is called while it is still waiting (e.g. for Redis). */
+  private unlessStopped<R>(work: Promise<R>): Promise<R> {
+    const signal = this.closing.signal;
+    if (signal.aborted) work.catch(() => undefined);
+    return new Promise<R>((resolve, reject) => {
+      const onStop = () => reject(new QueueStoppedError(`${this.options.component} queue stopped while Redis had not confirmed the job`));
+      if (signal.aborted) return onStop();
+      signal.addEventListener('abort', onStop, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onStop));
+    });
   }
 
   /** Job counts by state; one count in flight at a time, rejected after {@link JOB_COUNT_TIMEOUT_MS}. */
@@ -149,6 +203,7 @@ export class DurableJobQueue<T> {
    */
   readonly stop = once(async () => {
     this.stopped = true;
+    this.closing.abort();
     const worker = this.worker;
     const queue = this.queue;
     const errors = await runAll([
@@ -163,6 +218,7 @@ export class DurableJobQueue<T> {
         }
       },
       () => queue?.close(),
+      ...this.clusterClients.map((client) => () => closeRedis(client, CLOSE_TIMEOUT_MS)),
     ]);
     for (const err of errors) this.options.logger.warn({ err }, `${this.options.component}_stop_error`);
   });
@@ -176,14 +232,14 @@ export class DurableJobQueue<T> {
     return this.queue;
   }
 
-  /** Connection options, not a client: BullMQ builds and owns its connections. */
-  private connection(name: string): RedisOptions {
-    return {
-      url: this.options.redisUrl,
-      maxRetriesPerRequest: null,
-      connectionName: `esm-poller:${name}`,
-      retryStrategy: (times: number) => Math.min(times * 200, 2_000),
-    };
+  /** Connection options, so BullMQ builds and owns its connections; for a Cluster, a client of our own. */
+  private connection(name: string): ConnectionOptions {
+    const options = redisOptions(this.options.redis, name);
+    // ioredis's own options; BullMQ declares a narrower copy of the same type.
+    if (options) return options as ConnectionOptions;
+    const client = createRedis(this.options.redis, this.options.logger, name);
+    this.clusterClients.push(client);
+    return client;
   }
 
   private async run(job: Job<T>, token: string | undefined): Promise<void> {

@@ -4,7 +4,10 @@
  * may touch them together.
  */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  constructor(
+    readonly prefix: string,
+    private readonly options: { readonly cluster?: boolean } = {},
+  ) {}
 
   private mapping(uuid: string): string {
     return `${this.prefix}:esm:{${uuid}}`;
@@ -94,9 +97,12 @@ export class RedisKeys {
     return `${this.prefix}:async:event-invoke-configs`;
   }
 
-  /** Prefix handed to BullMQ so its keys sit under ours. */
+  /**
+   * Prefix handed to BullMQ so its keys sit under ours. In a Redis Cluster it is a hash tag, as BullMQ requires:
+   * a queue's scripts touch many of its keys at once, so they must share one slot.
+   */
   get bullPrefix(): string {
-    return `${this.prefix}:bull`;
+    return this.options.cluster ? `{${this.prefix}:bull}` : `${this.prefix}:bull`;
   }
 }
 

@@ -1,21 +1,75 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis as StandaloneRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { settlesWithin } from '../runtime/lifecycle.js';
 
-export type { Redis };
+/** A connection to one Redis server (found directly or through Sentinel) or to a Redis Cluster. */
+export type Redis = StandaloneRedis | Cluster;
+
+/** A `host:port` pair of a Sentinel or a Cluster node. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
 
 /**
- * Opens a Redis connection that never gives up: while Redis is unreachable, commands wait (and callers'
- * work pauses) and the connection comes back by itself. `maxRetriesPerRequest: null` is also what BullMQ
- * requires of its connections.
+ * Where Redis is. `url` alone: one server. With `sentinel`: the primary that the Sentinels name, found again after
+ * a failover. With `cluster`: a Redis Cluster, found through any of its nodes. In the last two cases the URL
+ * still gives the user name, password, database number and TLS (`rediss:`) of the data nodes.
  */
-export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
-  const redis = new Redis(url, {
+export interface RedisSettings {
+  readonly url: string;
+  readonly sentinel?: { readonly name: string; readonly nodes: readonly RedisNode[]; readonly password?: string };
+  readonly cluster?: { readonly nodes: readonly RedisNode[] };
+}
+
+/** Waits between reconnection attempts: ioredis's retry strategy (attempt → ms). */
+const reconnectDelayMs = (times: number) => Math.min(times * 200, 2_000);
+
+/**
+ * Options every connection shares: commands wait while Redis is unreachable (and callers' work pauses) and the
+ * connection comes back by itself. `maxRetriesPerRequest: null` is also what BullMQ requires of its connections.
+ */
+function commonOptions(settings: RedisSettings, name: string): RedisOptions {
+  const url = new URL(settings.url);
+  const tls = url.protocol === 'rediss:' ? { tls: {} } : {};
+  const db = url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {};
+  return {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     connectionName: `esm-poller:${name}`,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
+    retryStrategy: reconnectDelayMs,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...tls,
+    ...db,
+  };
+}
+
+/**
+ * Options for a connection that is not a Cluster (BullMQ builds its own connections from these). Undefined for a
+ * Cluster, which needs a client: see {@link createRedis}.
+ */
+export function redisOptions(settings: RedisSettings, name: string): RedisOptions | undefined {
+  if (settings.cluster) return undefined;
+  if (settings.sentinel) {
+    const { name: primaryName, nodes, password } = settings.sentinel;
+    return {
+      ...commonOptions(settings, name),
+      sentinels: nodes.map(({ host, port }) => ({ host, port })),
+      name: primaryName,
+      ...(password !== undefined ? { sentinelPassword: password } : {}),
+      sentinelRetryStrategy: reconnectDelayMs,
+    };
+  }
+  const url = new URL(settings.url);
+  return { ...commonOptions(settings, name), host: url.hostname || '127.0.0.1', port: Number(url.port || 6379) };
+}
+
+/** Opens a connection that never gives up (see {@link commonOptions}); errors are logged once per distinct message. */
+export function createRedis(settings: RedisSettings | string, logger: Logger, name = 'main'): Redis {
+  const resolved = typeof settings === 'string' ? { url: settings } : settings;
+  const options = redisOptions(resolved, name);
+  const redis: Redis = options ? new StandaloneRedis(options) : new Cluster([...resolved.cluster!.nodes], clusterOptions(resolved, name));
   let lastError = '';
   redis.on('error', (err: Error) => {
     // Logged once per distinct error so an outage does not flood the log; ioredis reconnects on its own.
@@ -29,8 +83,18 @@ export function createRedis(url: string, logger: Logger, name = 'main'): Redis {
   return redis;
 }
 
+function clusterOptions(settings: RedisSettings, name: string): ClusterOptions {
+  const { db: _db, ...redisOptions } = commonOptions(settings, name);
+  return { redisOptions, clusterRetryStrategy: reconnectDelayMs, enableReadyCheck: true };
+}
+
 /** Closes a connection: QUIT when Redis answers (bounded by `timeoutMs`), then drops the socket either way. */
 export async function closeRedis(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') await settlesWithin(redis.quit(), timeoutMs);
   redis.disconnect();
+}
+
+/** The connections that hold data: every primary of a Cluster, else the one connection. */
+export function primariesOf(redis: Redis): StandaloneRedis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }

@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { startLocalServer, type LocalServer, type LocalServerOptions, type LocalServerSpec } from './local-server.js';
 
 const REDIS_READY_TIMEOUT_MS = 15_000;
@@ -27,6 +29,38 @@ export interface RedisServerOptions extends LocalServerOptions {
  */
 export function startRedisServer(options: RedisServerOptions = {}): Promise<LocalServer> {
   return startLocalServer(redisServer(options.args ?? []), options);
+}
+
+/**
+ * Starts a Sentinel (`redis-server CONF --sentinel`) that monitors the primary on `primaryPort` under `name`,
+ * with a quorum of 1 and short timings (down after 1 s), its configuration file in `dir` (Sentinel rewrites it).
+ */
+export function startRedisSentinel(name: string, primaryPort: number, dir: string, options: LocalServerOptions = {}): Promise<LocalServer> {
+  return startLocalServer(
+    {
+      name: 'redis-sentinel',
+      launch: (port) => {
+        const file = join(dir, `sentinel-${port}.conf`);
+        writeFileSync(
+          file,
+          [
+            `port ${port}`,
+            'bind 127.0.0.1',
+            `dir ${dir}`,
+            `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 1`,
+            `sentinel down-after-milliseconds ${name} 1000`,
+            `sentinel failover-timeout ${name} 10000`,
+            '',
+          ].join('\n'),
+        );
+        return { command: 'redis-server', args: [file, '--sentinel'] };
+      },
+      url: (port) => `redis://127.0.0.1:${port}`,
+      probe: (url) => ping(Number(new URL(url).port)),
+      readyTimeoutMs: REDIS_READY_TIMEOUT_MS,
+    },
+    options,
+  );
 }
 
 /** Resolves when the server answers PING with PONG (inline protocol, no client library). */

@@ -131,7 +131,7 @@ export class StreamPollerFixture {
   async startDestinations(): Promise<{ destinations: DestinationQueue; metrics: Metrics }> {
     const metrics = new Metrics({ collectProcessMetrics: false });
     const destinations = new DestinationQueue({
-      redisUrl: this.servers.redisUrl,
+      redis: { url: this.servers.redisUrl },
       keys: this.keys,
       aws: this.aws,
       metrics,

@@ -41,7 +41,7 @@ export class DestinationsFixture {
     const logger = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
     const metrics = new Metrics({ collectProcessMetrics: false });
     const destinations = new DestinationQueue({
-      redisUrl: this.servers.redisUrl,
+      redis: { url: this.servers.redisUrl },
       keys,
       aws: this.aws,
       metrics,

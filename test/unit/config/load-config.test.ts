@@ -25,13 +25,53 @@ describe('parseConfig', () => {
     const config = parseConfig('', {}, '/srv');
     expect(config.functions.size).toBe(0);
     expect(config.eventSourceMappings).toEqual([]);
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller', replicaWait: { replicas: 0, timeoutMs: 1000 } });
     expect(config.server).toEqual({ host: '127.0.0.1', port: DEFAULT_SERVER_PORT, credentials: [] });
     expect(config.log.level).toBe('info');
     expect(config.region).toBe('us-east-1');
     expect(config.shutdown.drainTimeoutSeconds).toBe(30);
     expect(config.streams.idlePollIntervalMs).toBe(1000);
     expect(config.async).toEqual({ concurrency: 32, timeScale: 1 });
+  });
+
+  it('reads Sentinel, Cluster and replica-wait settings of redis:', () => {
+    const sentinel = parseConfig(
+      'redis: { url: "redis://:pw@ignored:6379/2", sentinel: { name: mymaster, nodes: ["10.0.0.1:26379", "[::1]:26380"], password: s3 }, waitForReplicas: 1, waitTimeoutMs: 500 }',
+      {},
+      '/srv',
+    );
+    expect(sentinel.redis).toEqual({
+      url: 'redis://:pw@ignored:6379/2',
+      keyPrefix: 'esm-poller',
+      sentinel: { name: 'mymaster', nodes: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], password: 's3' },
+      replicaWait: { replicas: 1, timeoutMs: 500 },
+    });
+    const cluster = parseConfig('redis: { cluster: { nodes: ["a:7000", "b:7001"] } }', {}, '/srv');
+    expect(cluster.redis.cluster).toEqual({ nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }] });
+  });
+
+  it('refuses bad redis: settings with the path of each', () => {
+    expect(
+      issuesOf(
+        [
+          'redis:',
+          '  url: "http://cache:6379"',
+          '  sentinel: { nodes: ["x"], extra: 1 }',
+          '  cluster: { nodes: [] }',
+          '  waitForReplicas: 11',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'redis.url: "http://cache:6379" is not a redis:// or rediss:// URL',
+      'redis.sentinel.extra: is not a supported field',
+      'redis.sentinel.nodes[0]: "x" is not host:port',
+      'redis.sentinel.name: must name the primary the Sentinels monitor',
+      'redis.cluster.nodes: must be a non-empty list of host:port',
+      'redis.waitForReplicas: 11 is out of range 0..10',
+    ]);
+    expect(issuesOf('redis: { sentinel: { name: m, nodes: ["a:1"] }, cluster: { nodes: ["b:2"] } }')).toEqual([
+      'redis.cluster: cannot be combined with redis.sentinel: a deployment is one or the other',
+    ]);
   });
 
   it('reads asynchronous invocation settings per function and for the service', () => {
