@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceConfig } from './config/service-config.js';
 import type { Env } from './config/env.js';
 import { AwsClientFactory } from './aws/client-factory.js';
-import { closeRedis, createRedis, type Redis } from './redis/redis-connection.js';
+import { closeRedis, createRedis, waitForRedis, type Redis } from './redis/redis-connection.js';
 import { RedisKeys } from './redis/keys.js';
 import { checkRedisDurability } from './redis/redis-durability.js';
 import { Metrics } from './observability/metrics.js';
@@ -73,6 +73,8 @@ export class Service {
   private readonly slots: FleetSlots;
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
+  /** Aborted when stop() begins: a start still waiting for Redis gives up. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: ServiceConfig,
@@ -175,6 +177,7 @@ export class Service {
   async start(portOverride?: number): Promise<number> {
     const port = await this.server.listen(portOverride ?? this.config.server.port, this.config.server.host);
     this.logger.info({ port, host: this.config.server.host, workerId: this.workerId }, 'api_listening');
+    if (!(await waitForRedis(this.redis, this.logger, this.stopping.signal))) throw new Error('stopped while waiting for Redis');
     const durability = await checkRedisDurability(this.redis, this.logger);
     if (durability.appendOnly !== undefined) this.metrics.redisPersistence.set({ setting: 'appendonly' }, durability.appendOnly ? 1 : 0);
     await this.destinations.start();
@@ -195,6 +198,7 @@ export class Service {
   /** Drains pollers (each up to the drain deadline), then the destination worker, the API, functions and clients. */
   readonly stop = once(async () => {
     this.logger.info({}, 'service_stopping');
+    this.stopping.abort();
     const errors = [
       ...(await runAll([
         () => this.supervisor.stop(),

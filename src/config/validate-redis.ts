@@ -6,18 +6,22 @@ import type { ReplicaWait } from '../jobs/durable-job-queue.js';
 /** The `redis:` section after validation. */
 export interface RedisConfig extends RedisSettings {
   readonly keyPrefix: string;
+  readonly commandTimeoutMs: number;
   /** Replicas that must confirm a failure record or an asynchronous event before it counts as stored (WAIT). */
   readonly replicaWait: ReplicaWait;
 }
 
-export const REDIS_FIELDS = ['url', 'keyPrefix', 'sentinel', 'cluster', 'waitForReplicas', 'waitTimeoutMs'] as const;
+export const REDIS_FIELDS = ['url', 'keyPrefix', 'sentinel', 'cluster', 'waitForReplicas', 'waitTimeoutMs', 'commandTimeoutMs'] as const;
+/** How long a Redis command may take before it fails, ms. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 /** How long a stored job waits for its replicas by default, ms. */
 export const DEFAULT_REPLICA_WAIT_TIMEOUT_MS = 1_000;
 
 /**
  * Reads the connection part of `redis:` (the caller has checked the field names and read `url` and `keyPrefix`):
  * `sentinel: { name, nodes: [host:port, …], password? }` or `cluster: { nodes: [host:port, …] }` (not both),
- * `waitForReplicas` (0..10, default 0) and `waitTimeoutMs` (1..60000, default 1000).
+ * `waitForReplicas` (0..10, default 0), `waitTimeoutMs` (1..60000, default 1000) and `commandTimeoutMs`
+ * (100..600000, default 5000).
  */
 export function validateRedis(section: Record<string, unknown>, url: string, keyPrefix: string, issues: ValidationIssue[]): RedisConfig {
   const sentinel = readSentinel(section.sentinel, issues);
@@ -25,9 +29,11 @@ export function validateRedis(section: Record<string, unknown>, url: string, key
   if (sentinel && cluster) issues.push({ path: 'redis.cluster', message: 'cannot be combined with redis.sentinel: a deployment is one or the other' });
   const replicas = integerIn(section.waitForReplicas, 'redis.waitForReplicas', 0, 10, 0, issues);
   const timeoutMs = integerIn(section.waitTimeoutMs, 'redis.waitTimeoutMs', 1, 60_000, DEFAULT_REPLICA_WAIT_TIMEOUT_MS, issues);
+  const commandTimeoutMs = integerIn(section.commandTimeoutMs, 'redis.commandTimeoutMs', 100, 600_000, DEFAULT_COMMAND_TIMEOUT_MS, issues);
   return {
     url,
     keyPrefix,
+    commandTimeoutMs,
     ...(sentinel ? { sentinel } : {}),
     ...(cluster && !sentinel ? { cluster } : {}),
     replicaWait: { replicas, timeoutMs },

@@ -1,6 +1,7 @@
 import { Cluster, Redis as StandaloneRedis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { settlesWithin } from '../runtime/lifecycle.js';
+import { sleep } from '../runtime/backoff.js';
 
 /** A connection to one Redis server (found directly or through Sentinel) or to a Redis Cluster. */
 export type Redis = StandaloneRedis | Cluster;
@@ -18,6 +19,11 @@ export interface RedisNode {
  */
 export interface RedisSettings {
   readonly url: string;
+  /**
+   * A command not answered within this long fails (callers retry or give up what depends on it, e.g. a lease),
+   * instead of waiting for Redis without end. Not applied to the queues' connections, whose commands block.
+   */
+  readonly commandTimeoutMs?: number;
   readonly sentinel?: { readonly name: string; readonly nodes: readonly RedisNode[]; readonly password?: string };
   readonly cluster?: { readonly nodes: readonly RedisNode[] };
 }
@@ -68,7 +74,9 @@ export function redisOptions(settings: RedisSettings, name: string): RedisOption
 /** Opens a connection that never gives up (see {@link commonOptions}); errors are logged once per distinct message. */
 export function createRedis(settings: RedisSettings | string, logger: Logger, name = 'main'): Redis {
   const resolved = typeof settings === 'string' ? { url: settings } : settings;
-  const options = redisOptions(resolved, name);
+  const base = redisOptions(resolved, name);
+  const timeout = resolved.commandTimeoutMs !== undefined ? { commandTimeout: resolved.commandTimeoutMs } : {};
+  const options = base && { ...base, ...timeout };
   const redis: Redis = options ? new StandaloneRedis(options) : new Cluster([...resolved.cluster!.nodes], clusterOptions(resolved, name));
   let lastError = '';
   redis.on('error', (err: Error) => {
@@ -85,7 +93,32 @@ export function createRedis(settings: RedisSettings | string, logger: Logger, na
 
 function clusterOptions(settings: RedisSettings, name: string): ClusterOptions {
   const { db: _db, ...redisOptions } = commonOptions(settings, name);
-  return { redisOptions, clusterRetryStrategy: reconnectDelayMs, enableReadyCheck: true };
+  const timeout = settings.commandTimeoutMs !== undefined ? { commandTimeout: settings.commandTimeoutMs } : {};
+  return { redisOptions: { ...redisOptions, ...timeout }, clusterRetryStrategy: reconnectDelayMs, enableReadyCheck: true };
+}
+
+/** Pause between two PINGs of {@link waitForRedis}. */
+const WAIT_FOR_REDIS_INTERVAL_MS = 1_000;
+
+/**
+ * Resolves once Redis answers PING; while it does not, logs `redis_waiting` once and asks again every second.
+ * Returns false when `signal` aborts first (the service is stopping).
+ */
+export async function waitForRedis(redis: Redis, logger: Logger, signal: AbortSignal): Promise<boolean> {
+  let told = false;
+  while (!signal.aborted) {
+    try {
+      if ((await redis.ping()) === 'PONG') {
+        if (told) logger.info({}, 'redis_answering');
+        return true;
+      }
+    } catch (err) {
+      if (!told) logger.warn({ err }, 'redis_waiting: Redis does not answer yet; the service starts once it does');
+      told = true;
+    }
+    await sleep(WAIT_FOR_REDIS_INTERVAL_MS, signal);
+  }
+  return false;
 }
 
 /** Closes a connection: QUIT when Redis answers (bounded by `timeoutMs`), then drops the socket either way. */

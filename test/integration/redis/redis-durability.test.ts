@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../harness/redis-server.js';
 import type { LocalServer } from '../../harness/local-server.js';
-import { runCli, startService, type RunningService } from '../../harness/service-process.js';
+import { CLI_PATH, runCli, startService, type RunningService } from '../../harness/service-process.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { freePort } from '../../harness/free-port.js';
+import { waitFor } from '../../harness/wait-for.js';
 import { serviceEnv } from '../../harness/aws-clients.js';
 
 const servers = inject('servers');
@@ -83,6 +87,30 @@ describe('Redis durability checks at start', () => {
       expect(appendOnlySample(await metricsOf(service))).toBeUndefined();
     } finally {
       await service.stop();
+    }
+  });
+
+  it('waits at start until Redis answers, then starts', async () => {
+    const port = await freePort();
+    const file = join(mkdtempSync(join(tmpdir(), 'esm-durability-')), 'config.yaml');
+    writeFileSync(file, `${CONFIG}redis: { url: "redis://127.0.0.1:${port}" }\n`);
+    const child = spawn(process.execPath, [CLI_PATH, 'start', '--config', file, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...serviceEnv(servers) },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let late: LocalServer | undefined;
+    try {
+      await waitFor(() => output.includes('"msg":"redis_waiting'), { message: 'the service did not say it waits for Redis' });
+      late = await startRedisServer({ port });
+      await waitFor(() => output.includes('"msg":"service_started"'), { message: 'the service did not start once Redis answered', timeoutMs: 20_000 });
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect(((await exited) as [number | null])[0]).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await late?.stop();
     }
   });
 });

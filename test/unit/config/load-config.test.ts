@@ -25,7 +25,7 @@ describe('parseConfig', () => {
     const config = parseConfig('', {}, '/srv');
     expect(config.functions.size).toBe(0);
     expect(config.eventSourceMappings).toEqual([]);
-    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller', replicaWait: { replicas: 0, timeoutMs: 1000 } });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller', commandTimeoutMs: 5000, replicaWait: { replicas: 0, timeoutMs: 1000 } });
     expect(config.server).toEqual({ host: '127.0.0.1', port: DEFAULT_SERVER_PORT, credentials: [] });
     expect(config.log.level).toBe('info');
     expect(config.region).toBe('us-east-1');
@@ -43,6 +43,7 @@ describe('parseConfig', () => {
     expect(sentinel.redis).toEqual({
       url: 'redis://:pw@ignored:6379/2',
       keyPrefix: 'esm-poller',
+      commandTimeoutMs: 5000,
       sentinel: { name: 'mymaster', nodes: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }], password: 's3' },
       replicaWait: { replicas: 1, timeoutMs: 500 },
     });
