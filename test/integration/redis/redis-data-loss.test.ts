@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { testClients } from '../../harness/aws-clients.js';
 import { startRedisServer } from '../../harness/redis-server.js';
 import type { LocalServer } from '../../harness/local-server.js';
 import { startRecordingTarget, type RecordingTarget } from '../../harness/recording-target.js';
 import { startService, type RunningService } from '../../harness/service-process.js';
-import { uniqueName } from '../../harness/unique-name.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { waitForActive } from '../kinesis/kinesis-fixture.js';
+import { createTestStream, kinesisRecordData } from '../../harness/kinesis-stream.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
 
-interface KinesisInvocation {
-  Records: { kinesis: { data: string } }[];
-}
-const dataOf = (event: unknown) => (event as KinesisInvocation).Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString());
+const dataOf = kinesisRecordData;
 
 function counter(metricsText: string, name: string): number {
   return metricsText
@@ -52,11 +47,9 @@ describe('Redis that lost its data while the service runs', () => {
   });
 
   it('replays a LATEST Kinesis mapping from TRIM_HORIZON instead of skipping, and writes the mappings back', async () => {
-    const streamName = uniqueName('t-loss');
-    await clients.kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
-    const streamArn = await waitForActive(clients.kinesis, streamName);
-    const put = (data: string) =>
-      clients.kinesis.send(new PutRecordsCommand({ StreamARN: streamArn, Records: [{ Data: Buffer.from(data), PartitionKey: 'k' }] }));
+    const stream = await createTestStream(clients.kinesis, 1, 't-loss');
+    const streamArn = stream.arn;
+    const put = (data: string) => stream.put([data], 'k');
     service = await startService({
       servers,
       env: { REDIS_URL: redis.url },

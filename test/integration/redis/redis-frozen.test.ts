@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { testClients } from '../../harness/aws-clients.js';
 import { startRedisServer } from '../../harness/redis-server.js';
 import type { LocalServer } from '../../harness/local-server.js';
 import { startRecordingTarget, type RecordingTarget } from '../../harness/recording-target.js';
 import { startService, type RunningService } from '../../harness/service-process.js';
-import { uniqueName } from '../../harness/unique-name.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { waitForActive } from '../kinesis/kinesis-fixture.js';
+import { createTestStream, kinesisRecordData } from '../../harness/kinesis-stream.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
 
-interface KinesisInvocation {
-  Records: { kinesis: { data: string } }[];
-}
-const dataOf = (event: unknown) => (event as KinesisInvocation).Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString());
+const dataOf = kinesisRecordData;
 
 describe('a Redis that stops answering (frozen, connection open)', () => {
   let redis: LocalServer;
@@ -40,10 +35,9 @@ describe('a Redis that stops answering (frozen, connection open)', () => {
   });
 
   it('times commands out, gives the shard lease up once it may have expired, and resumes when Redis answers again', async () => {
-    const streamName = uniqueName('t-frozen');
-    await clients.kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
-    const streamArn = await waitForActive(clients.kinesis, streamName);
-    const put = (data: string) => clients.kinesis.send(new PutRecordsCommand({ StreamARN: streamArn, Records: [{ Data: Buffer.from(data), PartitionKey: 'k' }] }));
+    const stream = await createTestStream(clients.kinesis, 1, 't-frozen');
+    const streamArn = stream.arn;
+    const put = (data: string) => stream.put([data], 'k');
     service = await startService({
       servers,
       env: { REDIS_URL: redis.url },

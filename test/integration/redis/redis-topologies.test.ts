@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { testClients } from '../../harness/aws-clients.js';
 import { startRecordingTarget, type RecordingTarget } from '../../harness/recording-target.js';
@@ -8,21 +7,17 @@ import { startRedisCluster, startRedisSentinelGroup } from '../../harness/redis-
 import { startService, type RunningService } from '../../harness/service-process.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { waitForActive } from '../kinesis/kinesis-fixture.js';
+import { createTestStream, kinesisRecordData } from '../../harness/kinesis-stream.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
 
-interface KinesisInvocation {
-  Records: { kinesis: { data: string } }[];
-}
-const dataOf = (event: unknown) => (event as KinesisInvocation).Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString());
+const dataOf = kinesisRecordData;
 
 /** A Kinesis stream, an SQS on-failure destination, and a function that fails on `poison`. */
 async function kinesisMappingWithDestination(target: RecordingTarget) {
-  const streamName = uniqueName('t-topology');
-  await clients.kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
-  const streamArn = await waitForActive(clients.kinesis, streamName);
+  const stream = await createTestStream(clients.kinesis, 2, 't-topology');
+  const streamArn = stream.arn;
   const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('t-topology-dlq') }));
   const attributes = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const mappingYaml = [
@@ -35,8 +30,7 @@ async function kinesisMappingWithDestination(target: RecordingTarget) {
     '    MaximumRetryAttempts: 0',
     `    DestinationConfig: { OnFailure: { Destination: "${attributes.Attributes!.QueueArn!}" } }`,
   ].join('\n');
-  const put = (...data: string[]) =>
-    clients.kinesis.send(new PutRecordsCommand({ StreamARN: streamArn, Records: data.map((d) => ({ Data: Buffer.from(d), PartitionKey: d })) }));
+  const put = (...data: string[]) => stream.put(data);
   const failureRecord = async () =>
     (await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }))).Messages?.[0]?.Body;
   return { mappingYaml, put, failureRecord };
