@@ -109,7 +109,7 @@ export class BatchProcessor {
     if (records.length === 1 && records[0]!.buildError !== undefined) {
       // Nothing can be sent: given up at once (the assembler cuts such a record alone), the shard moves on.
       this.options.status.record(PROBLEM_EVENT_BUILD_FAILED);
-      if (!(await this.discard(records, 'RetryAttemptsExhausted', queue[0]!))) return 'interrupted';
+      if (!(await this.discard(records, 'RetryAttemptsExhausted', queue[0]!, open))) return 'interrupted';
       yield settledOf(records);
       return 'completed';
     }
@@ -124,7 +124,7 @@ export class BatchProcessor {
       );
       if (expired > 0) {
         const gone = slice.records.slice(0, expired);
-        if (!(await this.discard(gone, 'RecordAgeExceeded', slice))) return 'interrupted';
+        if (!(await this.discard(gone, 'RecordAgeExceeded', slice, open))) return 'interrupted';
         yield settledOf(gone);
         slice.records = slice.records.slice(expired);
         if (slice.records.length === 0) {
@@ -171,7 +171,7 @@ export class BatchProcessor {
         continue;
       }
       if (decision.action === 'discard') {
-        if (!(await this.discard(slice.records, decision.condition, slice))) return 'interrupted';
+        if (!(await this.discard(slice.records, decision.condition, slice, open))) return 'interrupted';
         queue.shift();
         yield settledOf(slice.records);
         continue;
@@ -349,9 +349,10 @@ export class BatchProcessor {
   /**
    * Gives records up: queues their failure record for the on-failure destination (retrying until it is durably
    * stored) or, without a destination, drops them. The caller then yields them as settled.
+   * @param window with tumbling windows: the window they were invoked in (its fields are part of the S3 payload)
    * @returns false when halted before the failure record was stored (nothing may be settled)
    */
-  private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice): Promise<boolean> {
+  private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice, window: WindowCheckpoint | undefined): Promise<boolean> {
     const { mapping, metrics, labels, logger, shardId } = this.options;
     const destinationArn = mapping.DestinationConfig?.OnFailure?.Destination;
     const range = { shardId, records: records.length, firstSequenceNumber: records[0]!.sequenceNumber, lastSequenceNumber: records[records.length - 1]!.sequenceNumber };
@@ -374,6 +375,7 @@ export class BatchProcessor {
         functionName: mapping.FunctionName,
         source: this.options.source,
         timestamp: new Date(this.now()),
+        ...(window ? { payload: windowEventPayload(records, { window, shardId, eventSourceArn: this.options.streamArn, final: false }) } : {}),
       });
       for (let failures = 0; ; failures += 1) {
         try {

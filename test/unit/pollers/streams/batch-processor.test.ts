@@ -228,6 +228,9 @@ describe('BatchProcessor with tumbling windows', () => {
       requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
       responseContext: { functionError: null },
     });
+    // The S3 payload is the invocation event, window fields included.
+    expect(JSON.parse(destinations.deliveries[0]!.payload)).toMatchObject({ Records: [{ kinesis: { sequenceNumber: '1' } }], state: {}, isFinalInvokeForWindow: false });
+    expect(Object.keys(JSON.parse(destinations.deliveries[0]!.payload) as object)).toContain('window');
   }, 10_000);
 
   it('ends the window early when the state outgrows 1 MB, then goes on in the same window with {}', async () => {
