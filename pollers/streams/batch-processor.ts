@@ -224,7 +224,7 @@ export class BatchProcessor {
       const response = outcome.kind === 'success' ? parseWindowResponse(outcome.payload) : undefined;
       if (response?.kind === 'state') {
         this.options.status.record(PROCESSING_OK);
-        logger.info({ ...bounds, requestId: outcome.requestId }, 'window_closed');
+        logger.debug({ ...bounds, requestId: outcome.requestId }, 'window_closed');
         return true;
       }
       this.options.status.record(PROBLEM_FUNCTION_CALL_FAILED);
