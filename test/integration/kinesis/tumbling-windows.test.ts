@@ -175,6 +175,31 @@ describe('Kinesis tumbling windows', () => {
     expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'window_response_invalid', reason: 'the function response has no state' }));
   });
 
+  it('with ReportBatchItemFailures keeps the state of a partial response and retries the failed records with it', async () => {
+    const stream = await fixture.createStream(1);
+    await fixture.put(stream.arn, ['p-0', 'p-1', 'p-2'].map((data) => ({ data, key: 'k' })));
+    let failedOnce = false;
+    const invoker = new ScriptedInvoker((event) => {
+      const windowEvent = event as unknown as WindowEvent;
+      const second = windowEvent.Records[1];
+      if (failedOnce || !second) return counting(windowEvent);
+      failedOnce = true;
+      // Only the first record was aggregated: the state says 1, the rest is reported failed.
+      return { kind: 'success', result: { state: { count: 1 }, batchItemFailures: [{ itemIdentifier: second.kinesis.sequenceNumber }] } };
+    });
+    const mapping = fixture.mapping(stream.arn, { TumblingWindowInSeconds: 2, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const subject = fixture.poller(mapping, invoker);
+
+    await subject.poller.start();
+    await waitFor(() => finals(invoker).length === 1, { message: 'no final invoke' });
+
+    expect(windowEvents(invoker).map((event) => [event.Records.map(dataOf), event.state, event.isFinalInvokeForWindow])).toEqual([
+      [['p-0', 'p-1', 'p-2'], {}, false],
+      [['p-1', 'p-2'], { count: 1 }, false],
+      [[], { count: 3 }, true],
+    ]);
+  });
+
   it('closes the open window when its shard ends; the children start windows of their own', async () => {
     const stream = await fixture.createStream(1);
     const invoker = new ScriptedInvoker((event) => counting(event as unknown as WindowEvent));
