@@ -9,13 +9,20 @@ import { PROBLEM_EVENT_BUILD_FAILED, PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../../src/batch/invoke-payload-limit.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
-import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
+import type { WindowCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
+import { ERROR_BACKOFF, FUNCTION_ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
 import { eventPayload, failureDeliveryOf, type LastInvocation } from './failure-delivery.js';
 import { bisect, decideRetry, expiredPrefixLength, type FailureKind, type RetrySettings } from './retry-policy.js';
 import type { StreamRecord } from './stream-event-builder.js';
+import { EMPTY_WINDOW_STATE, parseWindowResponse, stateOutgrown, windowEventPayload } from './tumbling-window.js';
 
-/** Sequence numbers of records just settled, in shard order: succeeded, or discarded with their failure record queued. */
-export type Settled = readonly string[];
+/** Records just settled — succeeded, or discarded with their failure record queued — and the window they leave. */
+export interface Settled {
+  /** Sequence numbers, in shard order (none when only the window changed). */
+  readonly sequenceNumbers: readonly string[];
+  /** With tumbling windows: the shard's open window after these records (`null`: it closed). */
+  readonly window?: WindowCheckpoint | null;
+}
 
 /** How processing a batch ended. */
 export type BatchProcessResult =
@@ -59,10 +66,10 @@ interface Slice {
   last?: LastInvocation;
 }
 
-/** One invocation and what it means. */
+/** One invocation and what it means; `state` is what a windowed invocation returned. */
 type Attempt =
-  | { readonly kind: 'success' }
-  | { readonly kind: 'partial'; readonly failedFrom: number; readonly failedCount: number }
+  | { readonly kind: 'success'; readonly state?: string }
+  | { readonly kind: 'partial'; readonly failedFrom: number; readonly failedCount: number; readonly state?: string }
   | { readonly kind: Exclude<FailureKind, 'partial'> };
 
 /**
@@ -74,6 +81,11 @@ type Attempt =
  * Progress is a value: `process()` yields each group of records as it settles them, strictly in order, and goes on
  * only once the caller has taken it (the caller checkpoints it); it returns how the batch ended. The processor
  * never writes a checkpoint itself.
+ *
+ * With tumbling windows (spec §2.4) a batch holds records of one window and is given the window's state: every
+ * invocation carries it, every success hands on the state the function returned (a response without one is a
+ * failed invocation), and every settled group says what the window became. A state above the limit ends the window
+ * early (its final invoke, then `{}`). `closeWindow()` makes a window's final invoke, retried until it succeeds.
  */
 export class BatchProcessor {
   private readonly now: () => number;
@@ -84,14 +96,21 @@ export class BatchProcessor {
     this.random = options.random ?? Math.random;
   }
 
-  async *process(records: readonly StreamRecord[]): AsyncGenerator<Settled, BatchProcessResult, void> {
+  /**
+   * Processes one batch until every record is settled.
+   * @param window with tumbling windows: the window of every record of the batch, with its state so far
+   */
+  async *process(records: readonly StreamRecord[], window?: WindowCheckpoint): AsyncGenerator<Settled, BatchProcessResult, void> {
     const { settings } = this.options;
     const queue: Slice[] = [{ records, retries: 0, uncounted: 0, invokes: 0 }];
+    /** The window as the batch moves it on. */
+    let open = window;
+    const settledOf = (done: readonly StreamRecord[]): Settled => ({ sequenceNumbers: sequenceNumbersOf(done), ...(open ? { window: open } : {}) });
     if (records.length === 1 && records[0]!.buildError !== undefined) {
       // Nothing can be sent: given up at once (the assembler cuts such a record alone), the shard moves on.
       this.options.status.record(PROBLEM_EVENT_BUILD_FAILED);
-      if (!(await this.discard(records, 'RetryAttemptsExhausted', queue[0]!))) return 'interrupted';
-      yield sequenceNumbersOf(records);
+      if (!(await this.discard(records, 'RetryAttemptsExhausted', queue[0]!, open))) return 'interrupted';
+      yield settledOf(records);
       return 'completed';
     }
     while (queue.length > 0) {
@@ -105,8 +124,8 @@ export class BatchProcessor {
       );
       if (expired > 0) {
         const gone = slice.records.slice(0, expired);
-        if (!(await this.discard(gone, 'RecordAgeExceeded', slice))) return 'interrupted';
-        yield sequenceNumbersOf(gone);
+        if (!(await this.discard(gone, 'RecordAgeExceeded', slice, open))) return 'interrupted';
+        yield settledOf(gone);
         slice.records = slice.records.slice(expired);
         if (slice.records.length === 0) {
           queue.shift();
@@ -116,18 +135,26 @@ export class BatchProcessor {
 
       // Queuing the expired records took time: no new invocation once stopped or the lease is gone.
       if (this.options.halt.aborted) return 'interrupted';
-      const attempt = await this.invoke(slice);
+      const attempt = await this.invoke(slice, open);
       if (!attempt) return 'interrupted';
+      if ((attempt.kind === 'success' || attempt.kind === 'partial') && open && attempt.state !== undefined) {
+        open = { ...open, state: attempt.state, terminatedEarly: stateOutgrown(attempt.state) };
+      }
       if (attempt.kind === 'success') {
         queue.shift();
-        yield sequenceNumbersOf(slice.records);
-        continue;
-      }
-      if (attempt.kind === 'partial' && attempt.failedFrom > 0) {
+        yield settledOf(slice.records);
+      } else if (attempt.kind === 'partial' && (attempt.failedFrom > 0 || open)) {
         const done = slice.records.slice(0, attempt.failedFrom);
         slice.records = slice.records.slice(attempt.failedFrom);
-        yield sequenceNumbersOf(done);
+        yield settledOf(done);
       }
+      if (open?.terminatedEarly) {
+        // The state outgrew its limit: the window ends early here and goes on with a fresh state.
+        if (!(await this.finalInvoke(open))) return 'interrupted';
+        open = { ...open, state: EMPTY_WINDOW_STATE, terminatedEarly: false };
+        yield { sequenceNumbers: [], window: open };
+      }
+      if (attempt.kind === 'success') continue;
 
       const decision = decideRetry(
         { kind: attempt.kind, recordCount: slice.records.length, retriesUsed: slice.retries, uncountedFailures: slice.uncounted },
@@ -144,9 +171,9 @@ export class BatchProcessor {
         continue;
       }
       if (decision.action === 'discard') {
-        if (!(await this.discard(slice.records, decision.condition, slice))) return 'interrupted';
+        if (!(await this.discard(slice.records, decision.condition, slice, open))) return 'interrupted';
         queue.shift();
-        yield sequenceNumbersOf(slice.records);
+        yield settledOf(slice.records);
         continue;
       }
       if (decision.counted) {
@@ -163,12 +190,61 @@ export class BatchProcessor {
     return 'completed';
   }
 
+  /**
+   * Makes a window's final invoke — its state, no records, `isFinalInvokeForWindow` — and retries it until it
+   * succeeds: the shard waits meanwhile, as Lambda suspends processing until the final invoke succeeds.
+   */
+  async *closeWindow(window: WindowCheckpoint): AsyncGenerator<Settled, BatchProcessResult, void> {
+    if (!(await this.finalInvoke(window))) return 'interrupted';
+    yield { sequenceNumbers: [], window: null };
+    return 'completed';
+  }
+
+  /** @returns false when halted (or the drain deadline passed) before the final invoke succeeded */
+  private async finalInvoke(window: WindowCheckpoint): Promise<boolean> {
+    const { fn, metrics, labels, logger, shardId } = this.options;
+    let payload = windowEventPayload([], { window, shardId, eventSourceArn: this.options.streamArn, final: true });
+    if (Buffer.byteLength(payload) > (this.options.maxPayloadBytes ?? MAX_INVOKE_PAYLOAD_BYTES)) {
+      // A state too large to send at all (far above the window's limit) cannot end the window: it is left out.
+      logger.error({ shardId, stateBytes: Buffer.byteLength(window.state) }, 'window_state_too_large_to_send');
+      payload = windowEventPayload([], { window: { ...window, state: EMPTY_WINDOW_STATE }, shardId, eventSourceArn: this.options.streamArn, final: true });
+    }
+    const bounds = { shardId, windowStart: window.startMs, windowEnd: window.endMs, terminatedEarly: window.terminatedEarly };
+    for (let failures = 0; ; failures += 1) {
+      if (this.options.halt.aborted) return false;
+      metrics.concurrentInvocations.inc(labels);
+      const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
+      const outcome = await raceAbort(running, this.options.drain);
+      if (!outcome) {
+        running.catch(() => undefined);
+        logger.warn(bounds, 'window_final_invoke_abandoned_at_drain_deadline');
+        return false;
+      }
+      metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
+      const response = outcome.kind === 'success' ? parseWindowResponse(outcome.payload) : undefined;
+      if (response?.kind === 'state') {
+        this.options.status.record(PROCESSING_OK);
+        logger.debug({ ...bounds, requestId: outcome.requestId }, 'window_closed');
+        return true;
+      }
+      this.options.status.record(PROBLEM_FUNCTION_CALL_FAILED);
+      const delayMs = exponentialDelayMs(FUNCTION_ERROR_BACKOFF, failures + 1, this.random);
+      logger.warn(
+        { ...bounds, outcome: outcome.kind, requestId: outcome.requestId, failures: failures + 1, delayMs, ...(response ? { reason: response.reason } : {}) },
+        'window_final_invoke_failed',
+      );
+      if (!(await sleep(delayMs, this.options.halt))) return false;
+    }
+  }
+
   /** Invokes the function once with a slice; undefined when the drain deadline passed while it ran. */
-  private async invoke(slice: Slice): Promise<Attempt | undefined> {
+  private async invoke(slice: Slice, window: WindowCheckpoint | undefined): Promise<Attempt | undefined> {
     const { fn, metrics, labels } = this.options;
     const records = slice.records;
     const last = records[records.length - 1]!;
-    const payload = eventPayload(records);
+    const payload = window
+      ? windowEventPayload(records, { window, shardId: this.options.shardId, eventSourceArn: this.options.streamArn, final: false })
+      : eventPayload(records);
     if (Buffer.byteLength(payload) > (this.options.maxPayloadBytes ?? MAX_INVOKE_PAYLOAD_BYTES)) return this.oversized(slice, payload);
     metrics.invokedEvents.inc(labels, records.length);
     metrics.batchSize.observe(labels, records.length);
@@ -183,7 +259,7 @@ export class BatchProcessor {
     }
     slice.invokes += 1;
     metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
-    const attempt = this.interpret(outcome, records);
+    const attempt = this.interpret(outcome, records, window !== undefined);
     if (outcome.kind !== 'throttled' && outcome.kind !== 'invoke_error') {
       slice.last = {
         requestId: outcome.requestId,
@@ -240,30 +316,43 @@ export class BatchProcessor {
     return { kind: 'function_error' };
   }
 
-  /** What an outcome means for the slice (partial responses only count with ReportBatchItemFailures). */
-  private interpret(outcome: InvokeOutcome, records: readonly StreamRecord[]): Attempt {
+  /**
+   * What an outcome means for the slice (partial responses only count with ReportBatchItemFailures). A windowed
+   * invocation must return a state; a response without one is a failed invocation.
+   */
+  private interpret(outcome: InvokeOutcome, records: readonly StreamRecord[], windowed: boolean): Attempt {
     if (outcome.kind === 'throttled') return { kind: 'throttled' };
     if (outcome.kind === 'invoke_error') return { kind: 'invoke_error' };
     if (outcome.kind !== 'success') return { kind: 'function_error' };
-    if (!reportsBatchItemFailures(this.options.mapping)) return { kind: 'success' };
+    let state: { readonly state?: string } = {};
+    if (windowed) {
+      const response = parseWindowResponse(outcome.payload);
+      if (response.kind === 'invalid') {
+        this.options.logger.warn({ shardId: this.options.shardId, reason: response.reason }, 'window_response_invalid');
+        return { kind: 'function_error' };
+      }
+      state = { state: response.state };
+    }
+    if (!reportsBatchItemFailures(this.options.mapping)) return { kind: 'success', ...state };
     const ids = new Set(records.map((record) => record.sequenceNumber));
     const result = parseBatchItemFailures(outcome.payload, ids, this.options.source);
-    if (result.kind === 'success') return { kind: 'success' };
+    if (result.kind === 'success') return { kind: 'success', ...state };
     if (result.kind === 'invalid') {
       this.options.logger.warn({ shardId: this.options.shardId, reason: result.reason }, 'batch_item_failures_invalid');
       return { kind: 'function_error' };
     }
     const lowest = lowestSequenceNumber(result.failedIds);
     const failedFrom = records.findIndex((record) => record.sequenceNumber === lowest);
-    return { kind: 'partial', failedFrom, failedCount: result.failedIds.length };
+    return { kind: 'partial', failedFrom, failedCount: result.failedIds.length, ...state };
   }
 
   /**
    * Gives records up: queues their failure record for the on-failure destination (retrying until it is durably
    * stored) or, without a destination, drops them. The caller then yields them as settled.
+   * @param window with tumbling windows: the window they were invoked in (its fields are part of the S3 payload)
    * @returns false when halted before the failure record was stored (nothing may be settled)
    */
-  private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice): Promise<boolean> {
+  private async discard(records: readonly StreamRecord[], condition: StreamFailureCondition, slice: Slice, window: WindowCheckpoint | undefined): Promise<boolean> {
     const { mapping, metrics, labels, logger, shardId } = this.options;
     const destinationArn = mapping.DestinationConfig?.OnFailure?.Destination;
     const range = { shardId, records: records.length, firstSequenceNumber: records[0]!.sequenceNumber, lastSequenceNumber: records[records.length - 1]!.sequenceNumber };
@@ -286,6 +375,7 @@ export class BatchProcessor {
         functionName: mapping.FunctionName,
         source: this.options.source,
         timestamp: new Date(this.now()),
+        ...(window ? { payload: windowEventPayload(records, { window, shardId, eventSourceArn: this.options.streamArn, final: false }) } : {}),
       });
       for (let failures = 0; ; failures += 1) {
         try {
@@ -302,7 +392,7 @@ export class BatchProcessor {
   }
 }
 
-function sequenceNumbersOf(records: readonly StreamRecord[]): Settled {
+function sequenceNumbersOf(records: readonly StreamRecord[]): readonly string[] {
   return records.map((record) => record.sequenceNumber);
 }
 

@@ -33,6 +33,8 @@ export interface DiscardedRecords {
   readonly functionName: string;
   readonly source: string;
   readonly timestamp: Date;
+  /** The invocation event when it is more than `{"Records":[…]}` (a tumbling window's). */
+  readonly payload?: string;
 }
 
 /** Lambda's HTTP status of a synchronous invocation that ran (also when the function failed). */
@@ -77,7 +79,7 @@ export function failureDeliveryOf(discarded: DiscardedRecords): FailureDelivery 
   return {
     destinationArn: discarded.destinationArn,
     record,
-    payload: eventPayload(discarded.records),
+    payload: discarded.payload ?? eventPayload(discarded.records),
     eventCount: discarded.records.length,
     mappingUuid: discarded.mappingUuid,
     functionName: discarded.functionName,

@@ -19,6 +19,7 @@
 import { LeaseLostError } from '../../src/leases/lease-error.js';
 import type { HeldLease } from '../../src/leases/lease.js';
 import type { CheckpointStore } from '../../src/checkpoints/checkpoint-store.js';
+import type { WindowCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
 import { ShardCheckpointer } from '../../src/checkpoints/shard-checkpointer.js';
 import type { FilterCriteriaMatcher } from '../../src/batch/filter-criteria.js';
 import type { OnFailureDestinations } from '../../src/destinations/on-failure-destination.js';
@@ -33,6 +34,7 @@ import { retrySettingsOf } from './retry-policy.js';
 import { ShardFetcher, type FetchResult } from './shard-fetcher.js';
 import { laneOf } from './lane-router.js';
 import { ShardLane, type LaneStep } from './shard-lane.js';
+import { ShardWindow } from './shard-window.js';
 import type { IteratorPosition, ShardInfo } from './shard-reader.js';
 import { arrivalFloorMs, mayStartAtLatest, startPosition } from './start-position.js';
 import type { StreamSource } from './stream-source.js';
@@ -95,6 +97,8 @@ export class ShardConsumer<R> {
   /** Created once the stored checkpoint is read. */
   private checkpointer: ShardCheckpointer | undefined;
   private start: IteratorPosition = { type: 'TRIM_HORIZON' };
+  /** The tumbling window open at the stored checkpoint. */
+  private storedWindow: WindowCheckpoint | undefined;
   private skipArrivedBeforeMs: number | undefined;
   /** A fresh LATEST start pinned at a moment: where reading resumes if its iterator is lost before the first read. */
   private latestResumesAt: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number } | undefined;
@@ -167,6 +171,7 @@ export class ShardConsumer<R> {
       halt: this.halt.signal,
       logger: this.logger,
     });
+    this.storedWindow = checkpoint?.window;
     if (this.leaseLost) return 'LEASE_LOST';
     if (checkpoint?.shardEnded) return 'SHARD_ENDED';
     if (this.stopReason) return 'SHUTTING_DOWN';
@@ -205,6 +210,10 @@ export class ShardConsumer<R> {
    * commits (the highest contiguous settled position, fenced by the lease) before the lane may go on. The shard
    * is read only while some idle lane wants records and no lane has a whole batch waiting, so memory stays
    * bounded by the lanes' batches and one read.
+   *
+   * With tumbling windows the one lane also sends its window's final invoke once the window is over (a record of a
+   * later window was read, a caught-up read came after its end, or the shard ended); the window's state comes back
+   * with the settled records and is committed with the checkpoint, so a shard ends only after its window closed.
    */
   private async process(checkpointer: ShardCheckpointer): Promise<ShardConsumerState> {
     const { source, mapping, metrics, labels, filter } = this.options;
@@ -221,11 +230,21 @@ export class ShardConsumer<R> {
       metrics,
       labels,
       logger: this.logger,
+      ...(this.options.now ? { now: this.options.now } : {}),
     });
-    // ParallelizationFactor lanes, each with its own processor (retries, bisect, record age act per lane).
+    // ParallelizationFactor lanes, each with its own processor (retries, bisect, record age act per lane). Tumbling
+    // windows come with one lane (AWS refuses them with a higher factor), which keeps the shard's window.
+    const windowSeconds = mapping.TumblingWindowInSeconds ?? 0;
     const lanes = Array.from(
       { length: mapping.ParallelizationFactor ?? 1 },
-      (_, index) => new ShardLane(index, { processor: this.processorOf(), batchSize: mapping.BatchSize, windowMs: mapping.MaximumBatchingWindowInSeconds * 1000, now }),
+      (_, index) =>
+        new ShardLane(index, {
+          processor: this.processorOf(),
+          batchSize: mapping.BatchSize,
+          windowMs: mapping.MaximumBatchingWindowInSeconds * 1000,
+          now,
+          ...(windowSeconds > 0 ? { tumbling: { windowSeconds, window: new ShardWindow(windowSeconds, this.storedWindow) } } : {}),
+        }),
     );
     const halted = new Promise<'halted'>((resolve) => halt.addEventListener('abort', () => resolve('halted'), { once: true }));
     let reading: Promise<FetchResult | undefined> | undefined;
@@ -234,7 +253,7 @@ export class ShardConsumer<R> {
     for (;;) {
       // Send: every idle lane whose batch is complete starts it.
       let t = now();
-      if (!halt.aborted) for (const lane of lanes) if (lane.readyToSend(t, feed.ended)) lane.send();
+      if (!halt.aborted) for (const lane of lanes) if (lane.readyToSend(t, feed.ended)) lane.send(feed.ended);
 
       // Read: back-to-back while behind; once caught up, the idle interval (AWS polls an idle shard once a second).
       const wantRead = !halt.aborted && !reading && !feed.ended && lanes.some((lane) => lane.wantsRecords(t)) && !lanes.some((lane) => lane.full);
@@ -264,6 +283,7 @@ export class ShardConsumer<R> {
         if (!read) continue;
         t = now();
         nextReadAt = read.caughtUp ? t + this.options.idlePollIntervalMs : 0;
+        if (read.caughtUp) for (const lane of lanes) lane.caughtUp(read.requestedAtMs);
         if (read.records.length === 0) continue;
         checkpointer.track(read.records.map((record) => record.sequenceNumber));
         // A record that could not be built is never filtered out: it is given up where its failure is recorded.
@@ -287,7 +307,7 @@ export class ShardConsumer<R> {
         throw step.error;
       }
       if (step.kind === 'settled') {
-        await this.settleOrLoseLease(checkpointer, step.settled);
+        await this.settleOrLoseLease(checkpointer, step.settled.sequenceNumbers, step.settled.window);
         step.lane.advance();
       }
     }
@@ -329,10 +349,10 @@ export class ShardConsumer<R> {
     }
   }
 
-  /** Checkpoints settled records; a lost lease stops every lane at once before it is reported. */
-  private async settleOrLoseLease(checkpointer: ShardCheckpointer, settled: readonly string[]): Promise<void> {
+  /** Checkpoints settled records (and the window they leave); a lost lease stops every lane at once before it is reported. */
+  private async settleOrLoseLease(checkpointer: ShardCheckpointer, settled: readonly string[], window?: WindowCheckpoint | null): Promise<void> {
     try {
-      await checkpointer.settle(settled);
+      await checkpointer.settle(settled, window);
     } catch (err) {
       if (err instanceof LeaseLostError) this.loseLease();
       throw err;

@@ -12,6 +12,8 @@ export interface FetchResult {
   readonly caughtUp: boolean;
   /** The shard is closed and everything in it has been read. */
   readonly ended: boolean;
+  /** Wall-clock time the records were asked for, epoch ms: a caught-up read saw everything written before it. */
+  readonly requestedAtMs: number;
 }
 
 export interface ShardFetcherOptions<R> {
@@ -32,6 +34,8 @@ export interface ShardFetcherOptions<R> {
   readonly labels: MappingLabels;
   readonly logger: Logger;
   readonly random?: () => number;
+  /** Wall clock, epoch ms. @defaultValue Date.now */
+  readonly now?: () => number;
 }
 
 /**
@@ -77,6 +81,7 @@ export class ShardFetcher<R> {
     while (!signal.aborted) {
       try {
         this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
+        const requestedAtMs = (this.options.now ?? Date.now)();
         const result = await reader.getRecords(this.iterator, this.options.limit, signal);
         this.failures = 0;
         const read = result.records.map((record) => this.build(record));
@@ -110,7 +115,7 @@ export class ShardFetcher<R> {
         } else this.iterator = result.nextIterator;
         // Skipped records count as read: a backlog being skipped is read back-to-back.
         const caughtUp = read.length === 0 || (result.millisBehindLatest === 0 && read.length < this.options.limit);
-        return { records, caughtUp, ended: this.finished };
+        return { records, caughtUp, ended: this.finished, requestedAtMs };
       } catch (err) {
         if (signal.aborted) return undefined;
         const kind = reader.classifyError(err);

@@ -1,6 +1,9 @@
 import { BatchAssembler } from './batch-assembler.js';
 import type { BatchProcessor, BatchProcessResult, Settled } from './batch-processor.js';
+import type { ShardWindow } from './shard-window.js';
 import type { StreamRecord } from './stream-event-builder.js';
+import { MAX_INVOKE_PAYLOAD_BYTES } from '../../src/batch/invoke-payload-limit.js';
+import { WINDOW_EVENT_RESERVE_BYTES, windowAt } from './tumbling-window.js';
 
 /** What a lane's running batch produced: records it settled, or the end of the batch. */
 export type LaneStep =
@@ -16,6 +19,8 @@ export interface ShardLaneOptions {
   readonly windowMs: number;
   /** Monotonic clock, ms. */
   readonly now: () => number;
+  /** With tumbling windows (TumblingWindowInSeconds, one lane per shard): the shard's open window. */
+  readonly tumbling?: { readonly windowSeconds: number; readonly window: ShardWindow };
 }
 
 /**
@@ -25,6 +30,9 @@ export interface ShardLaneOptions {
  *
  * The batching window (MaximumBatchingWindowInSeconds) runs from the first buffered record, at the earliest from
  * the completion of the lane's previous batch, until it closes, the batch is full or the 6 MB cap is reached.
+ *
+ * With tumbling windows a batch holds records of one window and goes with that window's state; when the window is
+ * over, the lane sends its final invoke instead of a batch (see {@link ShardWindow}).
  */
 export class ShardLane {
   private readonly assembler: BatchAssembler;
@@ -37,7 +45,17 @@ export class ShardLane {
     readonly index: number,
     private readonly options: ShardLaneOptions,
   ) {
-    this.assembler = new BatchAssembler({ batchSize: options.batchSize });
+    const tumbling = options.tumbling;
+    this.assembler = new BatchAssembler({
+      batchSize: options.batchSize,
+      ...(tumbling
+        ? {
+            // Room is kept for the window's state and fields in every event.
+            maxPayloadBytes: MAX_INVOKE_PAYLOAD_BYTES - WINDOW_EVENT_RESERVE_BYTES,
+            windowOf: (record: StreamRecord) => windowAt(record.arrivalEpochMs, tumbling.windowSeconds).startMs,
+          }
+        : {}),
+    });
     this.bufferedSince = options.now();
     this.lastCompletion = this.bufferedSince;
   }
@@ -47,9 +65,9 @@ export class ShardLane {
     return this.running !== undefined;
   }
 
-  /** Nothing buffered and nothing in flight. */
+  /** Nothing buffered, nothing in flight and no tumbling window open. */
   get drained(): boolean {
-    return !this.busy && this.assembler.isEmpty;
+    return !this.busy && this.assembler.isEmpty && this.options.tumbling?.window.current === undefined;
   }
 
   /** A whole batch is buffered (BatchSize records or the payload cap): reading more for this lane waits. */
@@ -73,9 +91,19 @@ export class ShardLane {
     return !this.busy && !this.full && (this.assembler.isEmpty || this.windowOpen(at));
   }
 
-  /** Idle with records whose batch is complete: full, window closed, or nothing more will come. */
+  /**
+   * Idle with records whose batch is complete (full, window closed, or nothing more will come), or with a tumbling
+   * window that is over.
+   */
   readyToSend(at: number, noMoreRecords: boolean): boolean {
-    return !this.busy && !this.assembler.isEmpty && (this.full || !this.windowOpen(at) || noMoreRecords);
+    if (this.busy) return false;
+    if (this.tumblingStep(noMoreRecords)?.kind === 'close') return true;
+    return !this.assembler.isEmpty && (this.full || !this.windowOpen(at) || noMoreRecords);
+  }
+
+  /** A read requested at `requestedAtMs` (wall clock, epoch ms) returned everything the shard had. */
+  caughtUp(requestedAtMs: number): void {
+    this.options.tumbling?.window.caughtUp(requestedAtMs);
   }
 
   /** When the window of the buffered records closes (undefined when idle and empty, or busy). */
@@ -84,11 +112,17 @@ export class ShardLane {
     return Math.max(this.bufferedSince, this.lastCompletion) + this.options.windowMs;
   }
 
-  /** Cuts the next batch and starts processing it. */
-  send(): void {
+  /** Cuts the next batch and starts processing it, or makes the final invoke of a tumbling window that is over. */
+  send(noMoreRecords: boolean): void {
+    const step = this.tumblingStep(noMoreRecords);
+    if (step?.kind === 'close') {
+      this.running = this.options.processor.closeWindow(step.window);
+      this.advance();
+      return;
+    }
     const batch = this.assembler.take();
     if (!batch) return;
-    this.running = this.options.processor.process(batch);
+    this.running = this.options.processor.process(batch, step?.window);
     this.advance();
   }
 
@@ -98,7 +132,10 @@ export class ShardLane {
     if (!running) return;
     this.pending = running.next().then(
       (next): LaneStep => {
-        if (!next.done) return { lane: this, kind: 'settled', settled: next.value };
+        if (!next.done) {
+          this.options.tumbling?.window.apply(next.value.window);
+          return { lane: this, kind: 'settled', settled: next.value };
+        }
         this.running = undefined;
         this.pending = undefined;
         this.lastCompletion = this.options.now();
@@ -110,6 +147,10 @@ export class ShardLane {
         return { lane: this, kind: 'failed', error };
       },
     );
+  }
+
+  private tumblingStep(noMoreRecords: boolean): ReturnType<ShardWindow['next']> {
+    return this.options.tumbling?.window.next(this.assembler.first?.arrivalEpochMs, noMoreRecords);
   }
 
   private windowOpen(at: number): boolean {

@@ -1,5 +1,5 @@
 import type { HeldLease } from '../leases/lease.js';
-import type { ShardCheckpoint } from './shard-checkpoint.js';
+import type { ShardCheckpoint, WindowCheckpoint } from './shard-checkpoint.js';
 
 /**
  * Durable per-shard checkpoints of one mapping.
@@ -14,15 +14,17 @@ export interface CheckpointStore {
   /** Checkpoint of one shard, undefined when none is stored. */
   get(shardId: string): Promise<ShardCheckpoint | undefined>;
   /**
-   * Moves the checkpoint to `sequenceNumber` (no-op when it is not ahead of the stored one).
+   * Moves the checkpoint to `sequenceNumber` (no-op when it is not ahead of the stored one) and, in the same step,
+   * stores the shard's open tumbling window (`null` removes it; undefined leaves it as it is).
+   * @param sequenceNumber undefined to write the window alone
    * @returns true when the stored value changed
    * @throws LeaseLostError when `lease` is no longer the current lease of the shard
    * @throws CheckpointRegressionError when `sequenceNumber` is below the stored checkpoint
    */
-  commit(lease: HeldLease, sequenceNumber: string): Promise<boolean>;
+  commit(lease: HeldLease, sequenceNumber: string | undefined, window?: WindowCheckpoint | null): Promise<boolean>;
   /**
    * Records that the shard was processed to its end (optionally with its last sequence number) so that its
-   * children may start.
+   * children may start; its tumbling window, if any, is removed (a shard end closes it).
    * @throws LeaseLostError, CheckpointRegressionError as {@link commit}
    */
   markShardEnded(lease: HeldLease, lastSequenceNumber?: string): Promise<void>;

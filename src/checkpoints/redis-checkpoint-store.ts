@@ -4,7 +4,7 @@ import { evalScript, readLuaScript } from '../redis/lua-script.js';
 import type { HeldLease } from '../leases/lease.js';
 import { LeaseLostError } from '../leases/lease-error.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { ShardCheckpoint } from './shard-checkpoint.js';
+import type { ShardCheckpoint, WindowCheckpoint } from './shard-checkpoint.js';
 import { CheckpointRegressionError } from './checkpoint-error.js';
 
 const COMMIT = readLuaScript(import.meta.url, 'commit-checkpoint-2.lua');
@@ -14,10 +14,12 @@ const GUARD_LATEST = readLuaScript(import.meta.url, 'guard-latest-2.lua');
 const WRITTEN = 1;
 const LEASE_LOST = -1;
 const REGRESSION = -2;
+/** ARGV[5] of commit-checkpoint-2.lua that removes the window. */
+const WINDOW_REMOVED = '-';
 
 /**
  * Checkpoints of one mapping in Redis: a hash per shard with `seq` (highest settled sequence number), `ended`
- * ('1' once the shard was processed to its end) and `pinnedStartMs`. Writes go through one Lua script that
+ * ('1' once the shard was processed to its end), `pinnedStartMs` and `window` (the open tumbling window, JSON). Writes go through one Lua script that
  * checks the lease and monotonicity together (src/checkpoints/scripts/commit-checkpoint-2.lua).
  */
 export class RedisCheckpointStore implements CheckpointStore {
@@ -46,12 +48,12 @@ export class RedisCheckpointStore implements CheckpointStore {
     return result;
   }
 
-  async commit(lease: HeldLease, sequenceNumber: string): Promise<boolean> {
-    return this.write(lease, sequenceNumber, false);
+  async commit(lease: HeldLease, sequenceNumber: string | undefined, window?: WindowCheckpoint | null): Promise<boolean> {
+    return this.write(lease, sequenceNumber ?? '', false, window);
   }
 
   async markShardEnded(lease: HeldLease, lastSequenceNumber?: string): Promise<void> {
-    await this.write(lease, lastSequenceNumber ?? '', true);
+    await this.write(lease, lastSequenceNumber ?? '', true, null);
   }
 
   async pinStart(shardId: string, startMs: number): Promise<number | undefined> {
@@ -76,12 +78,14 @@ export class RedisCheckpointStore implements CheckpointStore {
     return { allowed: code === 1, lossNoticed: code === -1 };
   }
 
-  private async write(lease: HeldLease, sequenceNumber: string, shardEnded: boolean): Promise<boolean> {
+  private async write(lease: HeldLease, sequenceNumber: string, shardEnded: boolean, window: WindowCheckpoint | null | undefined): Promise<boolean> {
+    const args: (string | number)[] = [lease.owner, lease.counter, sequenceNumber, shardEnded ? '1' : '0'];
+    if (window !== undefined) args.push(window === null ? WINDOW_REMOVED : JSON.stringify(window));
     const reply = (await evalScript(
       this.redis,
       COMMIT,
       [this.keys.lease(this.mappingUuid, lease.shardId), this.keys.checkpoint(this.mappingUuid, lease.shardId)],
-      [lease.owner, lease.counter, sequenceNumber, shardEnded ? '1' : '0'],
+      args,
     )) as [number, string];
     const code = Number(reply[0]);
     if (code === LEASE_LOST) throw new LeaseLostError(lease.shardId, lease.owner, lease.counter);
@@ -96,5 +100,6 @@ function parseCheckpoint(hash: Record<string, string>): ShardCheckpoint | undefi
     ...(hash.seq ? { sequenceNumber: hash.seq } : {}),
     shardEnded: hash.ended === '1',
     ...(hash.pinnedStartMs ? { pinnedStartMs: Number(hash.pinnedStartMs) } : {}),
+    ...(hash.window ? { window: JSON.parse(hash.window) as WindowCheckpoint } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../runtime/backoff.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { SequenceTracker } from './sequence-tracker.js';
+import type { WindowCheckpoint } from './shard-checkpoint.js';
 
 export interface ShardCheckpointerOptions {
   readonly store: CheckpointStore;
@@ -21,10 +22,14 @@ export interface ShardCheckpointerOptions {
  * shard order as they are read; whoever settles them (a lane's processor, the filter) hands their sequence
  * numbers here, and the checkpoint moves to the highest sequence number below which every tracked record is
  * settled, through the store's fenced script. It never moves ahead of unsettled work and never backwards.
+ * A shard with tumbling windows hands its open window along with the records settled under it; the window is
+ * written in the same fenced step as the checkpoint.
  */
 export class ShardCheckpointer {
   private readonly tracker: SequenceTracker;
   private committed: string | undefined;
+  /** A window change not written yet (null: the window closed). */
+  private pendingWindow: WindowCheckpoint | null | undefined;
 
   constructor(private readonly options: ShardCheckpointerOptions) {
     this.tracker = new SequenceTracker(options.checkpoint);
@@ -42,18 +47,19 @@ export class ShardCheckpointer {
   }
 
   /**
-   * Marks records settled and writes the checkpoint if it moved, retrying store errors with backoff until the
-   * write succeeds or the consumer is halted.
+   * Marks records settled and writes the checkpoint if it moved (with the shard's open tumbling window when it
+   * changed: `null` once it closed), retrying store errors with backoff until the write succeeds or the consumer
+   * is halted.
    * @throws LeaseLostError when the lease was taken: nothing more may be written
    */
-  async settle(sequenceNumbers: readonly string[]): Promise<void> {
+  async settle(sequenceNumbers: readonly string[], window?: WindowCheckpoint | null): Promise<void> {
     if (sequenceNumbers.length > 0) this.tracker.settle(sequenceNumbers);
+    if (window !== undefined) this.pendingWindow = window;
     for (let failures = 0; ; failures += 1) {
       const target = this.tracker.checkpoint;
-      if (target === undefined || target === this.committed) return;
+      if (!this.hasPendingWrite(target)) return;
       try {
-        await this.options.store.commit(this.options.lease, target);
-        this.committed = target;
+        await this.write(target);
         return;
       } catch (err) {
         if (err instanceof LeaseLostError) throw err;
@@ -70,10 +76,9 @@ export class ShardCheckpointer {
    */
   async flush(): Promise<void> {
     const target = this.tracker.checkpoint;
-    if (target === undefined || target === this.committed) return;
+    if (!this.hasPendingWrite(target)) return;
     try {
-      await this.options.store.commit(this.options.lease, target);
-      this.committed = target;
+      await this.write(target);
     } catch (err) {
       if (err instanceof LeaseLostError) throw err;
       this.options.logger.warn({ err }, 'final_checkpoint_failed');
@@ -87,5 +92,17 @@ export class ShardCheckpointer {
   async markShardEnded(): Promise<void> {
     await this.options.store.markShardEnded(this.options.lease, this.tracker.checkpoint);
     this.committed = this.tracker.checkpoint;
+    this.pendingWindow = undefined;
+  }
+
+  private hasPendingWrite(target: string | undefined): boolean {
+    return this.pendingWindow !== undefined || (target !== undefined && target !== this.committed);
+  }
+
+  private async write(target: string | undefined): Promise<void> {
+    const window = this.pendingWindow;
+    await this.options.store.commit(this.options.lease, target === this.committed ? undefined : target, window);
+    this.committed = target;
+    if (this.pendingWindow === window) this.pendingWindow = undefined;
   }
 }

@@ -76,6 +76,8 @@ const STARTING_POSITION_ON_SQS = 'StartingPosition is not valid for SQS event so
 const TIMESTAMP_WITHOUT_AT_TIMESTAMP = 'Timestamp only valid with StartingPosition AT_TIMESTAMP';
 const PROVISIONED_WITH_MAXIMUM_CONCURRENCY = 'ProvisionedPollerConfig and ScalingConfig.MaximumConcurrency cannot be set together.';
 const MINIMUM_ABOVE_MAXIMUM_POLLERS = 'MinimumPollers must be less than or equal to MaximumPollers.';
+/** AWS refuses the combination; its exact wording is not on record. */
+const TUMBLING_WINDOW_WITH_PARALLELIZATION = 'TumblingWindowInSeconds cannot be used with a ParallelizationFactor greater than 1.';
 
 const MAPPING_FIELDS = new Set([
   'UUID',
@@ -261,8 +263,10 @@ function readStreamFields(ctx: Context, raw: Fields, source: SourceArn | undefin
   const starting = readStartingPosition(ctx, raw, source, now);
   const ParallelizationFactor = integer('ParallelizationFactor', MIN_PARALLELIZATION_FACTOR, MAX_PARALLELIZATION_FACTOR, DEFAULT_PARALLELIZATION_FACTOR);
   const TumblingWindowInSeconds = integer('TumblingWindowInSeconds', MIN_TUMBLING_WINDOW_SECONDS, MAX_TUMBLING_WINDOW_SECONDS, DEFAULT_TUMBLING_WINDOW_SECONDS);
-  if (TumblingWindowInSeconds !== undefined && TumblingWindowInSeconds > DEFAULT_TUMBLING_WINDOW_SECONDS) {
-    report(ctx, 'TumblingWindowInSeconds', `${TumblingWindowInSeconds} is not supported yet: esm-poller has no tumbling windows (use 0)`);
+  // A shard's window state is one value: AWS refuses a window with more than one batch per shard in flight.
+  const windowed = TumblingWindowInSeconds !== undefined && TumblingWindowInSeconds > DEFAULT_TUMBLING_WINDOW_SECONDS;
+  if (windowed && ParallelizationFactor !== undefined && ParallelizationFactor > DEFAULT_PARALLELIZATION_FACTOR) {
+    report(ctx, 'TumblingWindowInSeconds', TUMBLING_WINDOW_WITH_PARALLELIZATION);
   }
   return {
     ...starting,

@@ -2,14 +2,16 @@
 Moves the checkpoint of one shard forward, fenced by the shard's lease: the write happens only if the lease
 is still held by the writer under the same fencing counter, in the same atomic step. Sequence numbers are
 decimal strings compared as big integers (leading zeros ignored, then longer is larger, then by characters):
-the checkpoint never moves backwards. Optionally marks the shard processed to its end (never unset).
+the checkpoint never moves backwards. Optionally marks the shard processed to its end (never unset). The shard's
+open tumbling window is written in the same step, after the same checks, so it never belongs to another position.
 
 KEYS[1]  lease hash        (owner, counter, ...)
-KEYS[2]  checkpoint hash   (seq, ended, pinnedStartMs)
+KEYS[2]  checkpoint hash   (seq, ended, pinnedStartMs, window)
 ARGV[1]  worker id holding the lease
 ARGV[2]  fencing counter it was taken with
 ARGV[3]  sequence number to store, or '' for none
 ARGV[4]  '1' to mark the shard ended, else '0'
+ARGV[5]  optional: the open tumbling window to store (JSON), '-' to remove it; absent or '' leaves it
 
 Returns  {1, ''}        written
          {0, ''}        nothing to change (not ahead; end already marked)
@@ -58,6 +60,14 @@ if ARGV[3] ~= '' then
     redis.call('HSET', KEYS[2], 'seq', ARGV[3])
     changed = 1
   end
+end
+
+local window = ARGV[5] or ''
+if window == '-' then
+  changed = math.max(changed, redis.call('HDEL', KEYS[2], 'window'))
+elseif window ~= '' then
+  redis.call('HSET', KEYS[2], 'window', window)
+  changed = 1
 end
 
 if ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'ended') ~= '1' then

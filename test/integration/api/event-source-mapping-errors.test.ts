@@ -185,6 +185,18 @@ describe('event source mapping API errors (spec §1.3), as the SDK sees them', (
     expect(await failureOf(() => fixture.lambda.send(new DeleteEventSourceMappingCommand({ UUID: MISSING_UUID })))).toEqual(notFound);
   });
 
+  it('refuses a tumbling window with ParallelizationFactor above 1, on create and on update', async () => {
+    const refusal = { name: 'InvalidParameterValueException', message: 'TumblingWindowInSeconds cannot be used with a ParallelizationFactor greater than 1.', status: 400 };
+    expect(await create({ EventSourceArn: streamArn, StartingPosition: 'LATEST', TumblingWindowInSeconds: 60, ParallelizationFactor: 2 })).toEqual(refusal);
+    const created = await fixture.lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: await fixture.createTableStream(), StartingPosition: 'LATEST', ParallelizationFactor: 3 }),
+    );
+    await fixture.settle(created.UUID!);
+    expect(await failureOf(() => fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, TumblingWindowInSeconds: 30 })))).toEqual(refusal);
+    const windowed = await fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, TumblingWindowInSeconds: 30, ParallelizationFactor: 1 }));
+    expect(windowed).toMatchObject({ TumblingWindowInSeconds: 30, ParallelizationFactor: 1 });
+  });
+
   it('a refused update changes nothing', async () => {
     const created = await fixture.lambda.send(
       new CreateEventSourceMappingCommand({ FunctionName: 'echo', EventSourceArn: await fixture.createStream(), StartingPosition: 'LATEST', BatchSize: 7 }),

@@ -122,4 +122,31 @@ describe('Redis lease and checkpoint stores', () => {
     expect(await checkpoints.pinStart('shard-1', 2_000)).toBe(1_000);
     expect(await checkpoints.getMany(['shard-1', 'shard-2'])).toEqual(new Map([['shard-1', { shardEnded: false, pinnedStartMs: 1_000 }]]));
   });
+
+  it('writes a tumbling window with the checkpoint in the same fenced step, and removes it on request or at shard end', async () => {
+    fresh();
+    const a = (await leases.take('shard-1', 'worker-a', 100))!;
+    const window = { startMs: 1_000, endMs: 2_000, state: '{"count":2}', terminatedEarly: false };
+    expect(await checkpoints.commit(a, '100', window)).toBe(true);
+    expect(await checkpoints.get('shard-1')).toEqual({ sequenceNumber: '100', shardEnded: false, window });
+    // The window alone, the position unchanged.
+    const grown = { ...window, state: '{"count":3}' };
+    expect(await checkpoints.commit(a, undefined, grown)).toBe(true);
+    expect(await checkpoints.get('shard-1')).toEqual({ sequenceNumber: '100', shardEnded: false, window: grown });
+    // Without a window argument the stored window is left alone; a regression writes nothing.
+    expect(await checkpoints.commit(a, '101')).toBe(true);
+    await expect(checkpoints.commit(a, '99', null)).rejects.toBeInstanceOf(CheckpointRegressionError);
+    expect((await checkpoints.get('shard-1'))?.window).toEqual(grown);
+
+    // A worker whose lease was taken cannot write or remove the window.
+    const b = await waitFor(() => leases.take('shard-1', 'worker-b', 10_000), { intervalMs: 50 });
+    await expect(checkpoints.commit(a, '102', null)).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await checkpoints.get('shard-1'))?.window).toEqual(grown);
+    expect(await checkpoints.commit(b, undefined, null)).toBe(true);
+    expect(await checkpoints.get('shard-1')).toEqual({ sequenceNumber: '101', shardEnded: false });
+
+    expect(await checkpoints.commit(b, '103', window)).toBe(true);
+    await checkpoints.markShardEnded(b);
+    expect(await checkpoints.get('shard-1')).toEqual({ sequenceNumber: '103', shardEnded: true });
+  });
 });

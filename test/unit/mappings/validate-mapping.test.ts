@@ -342,6 +342,8 @@ describe('validateMapping: stream retry and window parameters', () => {
       [label, 'MaximumRetryAttempts', 0],
       [label, 'MaximumRetryAttempts', 10_000],
       [label, 'TumblingWindowInSeconds', 0],
+      [label, 'TumblingWindowInSeconds', 1],
+      [label, 'TumblingWindowInSeconds', 900],
       [label, 'MaximumRecordAgeInSeconds', -1],
       [label, 'MaximumRecordAgeInSeconds', 60],
       [label, 'MaximumRecordAgeInSeconds', 604_800],
@@ -352,13 +354,13 @@ describe('validateMapping: stream retry and window parameters', () => {
     expect(result.mapping).toMatchObject({ [field]: value });
   });
 
-  it.each(
-    STREAMS.flatMap((label) => [
-      [label, 'TumblingWindowInSeconds', 1, '1 is not supported yet: esm-poller has no tumbling windows (use 0)'],
-      [label, 'TumblingWindowInSeconds', 900, '900 is not supported yet: esm-poller has no tumbling windows (use 0)'],
-    ]) as [Label, string, number, string][],
-  )('%s: %s %d, valid on AWS, is refused until it works', (label, field, value, message) => {
-    expectOnly(mapping(label, { [field]: value }), field, message);
+  it.each(STREAMS)('%s: a tumbling window with ParallelizationFactor above 1 is refused, as AWS does', (label) => {
+    expectOnly(
+      mapping(label, { TumblingWindowInSeconds: 60, ParallelizationFactor: 2 }),
+      'TumblingWindowInSeconds',
+      'TumblingWindowInSeconds cannot be used with a ParallelizationFactor greater than 1.',
+    );
+    expect(validate(mapping(label, { TumblingWindowInSeconds: 60, ParallelizationFactor: 1 })).issues).toEqual([]);
   });
 
   it.each(STREAMS.flatMap((label) => [-2, 0, 59, 604_801].map((age) => [label, age])) as [Label, number][])(

@@ -40,4 +40,18 @@ describe('BatchAssembler', () => {
     expect(assembler.isFull).toBe(false);
     expect(sequences(assembler.take()!)).toEqual(['3']);
   });
+
+  it('never puts records of two tumbling windows in one batch, and calls the first window\'s batch complete', () => {
+    const at = (sequenceNumber: string, arrivalEpochMs: number): StreamRecord => ({ ...record(sequenceNumber), arrivalEpochMs });
+    const assembler = new BatchAssembler({ batchSize: 10, windowOf: (r) => Math.floor(r.arrivalEpochMs / 1000) });
+    assembler.push([at('1', 100), at('2', 900)]);
+    expect(assembler.isFull).toBe(false);
+    assembler.push([at('3', 1_000), at('4', 1_500), at('5', 2_000)]);
+    expect(assembler.isFull).toBe(true);
+    expect(sequences(assembler.take()!)).toEqual(['1', '2']);
+    expect(assembler.isFull).toBe(true);
+    expect(sequences(assembler.take()!)).toEqual(['3', '4']);
+    expect(assembler.isFull).toBe(false);
+    expect(sequences(assembler.take()!)).toEqual(['5']);
+  });
 });
