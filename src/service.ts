@@ -35,6 +35,9 @@ import { AsyncInvocations } from './async/async-invocations.js';
 import { RedisEventInvokeConfigStore } from './async/event-invoke-config-store.js';
 import { eventInvokeConfigRoutes } from './api/event-invoke-config-routes.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
+import { FaultRegistry } from './faults/fault-registry.js';
+import { FaultInjectingInvoker } from './faults/fault-injecting-invoker.js';
+import { registerFaultRoutes } from './api/fault-routes.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
@@ -70,6 +73,8 @@ export class Service {
   readonly mappingStore: MappingStore;
   private readonly supervisor: MappingSupervisor;
   private readonly slots: FleetSlots;
+  /** Faults injected into the functions' invocations (shared by the fleet through Redis). */
+  private readonly faults: FaultRegistry;
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
 
@@ -82,9 +87,11 @@ export class Service {
     this.redis = createRedis(config.redis.url, logger);
     this.keys = new RedisKeys(config.redis.keyPrefix);
     this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
+    this.faults = new FaultRegistry(this.redis, this.keys, [...config.functions.keys()], logger.child({ component: 'faults' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
-      const invoker = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
+      const target = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
+      const invoker = new FaultInjectingInvoker(definition.name, definition.timeoutSeconds, target, this.faults);
       const fleet = { slots: this.slots, key: this.keys.functionSlots(definition.name) };
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
@@ -150,6 +157,7 @@ export class Service {
     registerEventSourceMappingRoutes(this.server, { ...managementApi, checkSource: createSourceCheck(this.aws) });
     registerTagRoutes(this.server, managementApi);
     registerFunctionRoutes(this.server, this.functions, Date.now());
+    registerFaultRoutes(this.server, this.functions, this.faults);
     for (const [method, path, handler] of eventInvokeConfigRoutes({ functions: this.functions, store: eventInvokeConfigs, region: config.region })) {
       this.server.route(method, path, handler);
     }
@@ -165,6 +173,9 @@ export class Service {
     this.logger.info({ port, host: this.config.server.host, workerId: this.workerId }, 'api_listening');
     await this.destinations.start();
     await this.asyncInvocations.start();
+    // The file's faults are set again at every start (replacing what the API set), then followed fleet-wide.
+    for (const definition of this.config.functions.values()) if (definition.faults) await this.faults.set(definition.name, definition.faults);
+    await this.faults.start();
     const declared = this.config.eventSourceMappings;
     const conflicts = await declareConfiguredMappings(this.mappingStore, declared, new Set(this.config.functions.keys()));
     for (const { mapping, index, cause } of conflicts) throw new MappingRejectedError(mapping, index, cause);
@@ -193,6 +204,7 @@ export class Service {
         },
         () => this.server.close(this.config.shutdown.drainTimeoutSeconds * 1000),
         () => this.functions.close(),
+        () => this.faults.stop(),
         () => this.slots.close(),
         () => closeRedis(this.redis, CLOSE_STEP_TIMEOUT_MS),
         () => this.aws.destroy(),
@@ -227,7 +239,7 @@ export class Service {
     });
   }
 
-  private async readiness(): Promise<{ ready: boolean; redis: boolean; pollersStarted: boolean; mappings: object[] }> {
+  private async readiness(): Promise<{ ready: boolean; redis: boolean; pollersStarted: boolean; mappings: object[]; faults: object }> {
     let redis = false;
     try {
       if (this.redis.status === 'ready') {
@@ -251,6 +263,8 @@ export class Service {
         State: record.state,
         LastProcessingResult: status.lastProcessingResult,
       })),
+      // Injected faults are listed so that nobody mistakes a test setting for an outage.
+      faults: Object.fromEntries(this.faults.active()),
     };
   }
 }
