@@ -38,6 +38,8 @@ import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
 import { FaultRegistry } from './faults/fault-registry.js';
 import { FaultInjectingInvoker } from './faults/fault-injecting-invoker.js';
 import { registerFaultRoutes } from './api/fault-routes.js';
+import { InvocationJournal } from './journal/invocation-journal.js';
+import { registerJournalRoutes } from './api/journal-routes.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
@@ -75,6 +77,8 @@ export class Service {
   private readonly slots: FleetSlots;
   /** Faults injected into the functions' invocations (shared by the fleet through Redis). */
   private readonly faults: FaultRegistry;
+  /** The last invocations of each mapping on this replica. */
+  private readonly journal: InvocationJournal;
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
 
@@ -87,6 +91,7 @@ export class Service {
     this.redis = createRedis(config.redis.url, logger);
     this.keys = new RedisKeys(config.redis.keyPrefix);
     this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
+    this.journal = new InvocationJournal(config.journal);
     this.faults = new FaultRegistry(this.redis, this.keys, [...config.functions.keys()], logger.child({ component: 'faults' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
@@ -111,6 +116,7 @@ export class Service {
       logger: logger.child({ component: 'supervisor' }),
       purge: async (uuid) => {
         await deleteKeysMatching(this.redis, this.keys.mappingKeysPattern(uuid));
+        this.journal.forget(uuid);
       },
     });
     // Asynchronous invocation: the event queue and its worker, its settings store, function destinations.
@@ -158,6 +164,7 @@ export class Service {
     registerTagRoutes(this.server, managementApi);
     registerFunctionRoutes(this.server, this.functions, Date.now());
     registerFaultRoutes(this.server, this.functions, this.faults);
+    registerJournalRoutes(this.server, this.journal);
     for (const [method, path, handler] of eventInvokeConfigRoutes({ functions: this.functions, store: eventInvokeConfigs, region: config.region })) {
       this.server.route(method, path, handler);
     }
@@ -236,6 +243,7 @@ export class Service {
       slots: this.slots,
       fleetSize: () => this.supervisor.fleetSize,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
+      journal: this.journal.forMapping(mapping),
     });
   }
 

@@ -26,6 +26,7 @@ import type { LambdaFunction } from '../../src/functions/lambda-function.js';
 import type { EventSourceMapping } from '../../src/mappings/event-source-mapping.js';
 import type { MappingStatus } from '../../src/mappings/mapping-status.js';
 import type { Logger } from '../../src/observability/logger.js';
+import type { MappingJournal } from '../../src/journal/journal-entry.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { sleep } from '../../src/runtime/backoff.js';
 import { BatchProcessor } from './batch-processor.js';
@@ -79,6 +80,8 @@ export interface ShardConsumerOptions<R> {
   readonly idlePollIntervalMs: number;
   /** How long a stop waits for the invocation in flight, ms. */
   readonly drainTimeoutMs: number;
+  /** Where invocations are recorded. */
+  readonly journal?: MappingJournal;
   /** Wall clock, epoch ms (record age, iterator age, failure record timestamps). @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -309,6 +312,7 @@ export class ShardConsumer<R> {
       shardId: this.shardId,
       halt: this.halt.signal,
       drain: this.drain.signal,
+      ...(this.options.journal ? { journal: this.options.journal } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
     });
   }

@@ -277,6 +277,7 @@ export class StreamPoller<R> implements Poller {
       status: this.context.status,
       idlePollIntervalMs: this.context.streamIdlePollIntervalMs,
       drainTimeoutMs: this.context.drainTimeoutMs,
+      ...(this.context.journal ? { journal: this.context.journal } : {}),
       ...(this.now ? { now: this.now } : {}),
     });
     const done = consumer.run().then((reason) => this.onConsumerExit(lease.shardId, reason));
