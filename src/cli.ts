@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { Service, MappingRejectedError } from './service.js';
 import { DEFAULT_SERVER_PORT } from './config/service-config.js';
 import { runJournalCommand } from './journal/journal-command.js';
+import { runWaitIdleCommand } from './idle/wait-idle-command.js';
 
 /** Exit codes: 0 done, 1 bad configuration or a mapping its source refused, 2 wrong usage. */
 const EXIT_OK = 0;
@@ -24,6 +25,10 @@ Usage:
   esm-poller journal [--endpoint URL] [--uuid UUID] [--limit N] [--follow]
                                                 print a running service's last invocations, one line each;
                                                 --follow keeps printing new ones (Ctrl-C ends)
+  esm-poller wait-idle [--endpoint URL]... [--uuid UUID | --function-name NAME] [--timeout-ms N]
+                                                wait until the mappings have nothing left to do; exit 0 when
+                                                idle, 1 when the timeout (default 30000) passed (prints what
+                                                is pending); --endpoint repeated waits for every replica
   esm-poller --help | --version
 
 Options:
@@ -42,7 +47,8 @@ Environment:
   Any other variable may be referenced in the configuration as \${VAR} or \${VAR:-default}.
 
 Signals: SIGTERM and SIGINT stop polling, let in-flight invocations finish (shutdown.drainTimeoutSeconds), exit 0.
-Exit codes: 0 success, 1 invalid configuration or a mapping refused by its source, 2 usage error.
+Exit codes: 0 success, 1 invalid configuration or a mapping refused by its source (wait-idle: not idle in time;
+  journal, wait-idle: the service could not be asked), 2 usage error.
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -56,7 +62,9 @@ async function main(argv: readonly string[]): Promise<number> {
         port: { type: 'string', short: 'p' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
-        endpoint: { type: 'string' },
+        endpoint: { type: 'string', multiple: true },
+        'function-name': { type: 'string' },
+        'timeout-ms': { type: 'string' },
         uuid: { type: 'string' },
         limit: { type: 'string' },
         follow: { type: 'boolean', short: 'f' },
@@ -82,7 +90,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'start':
       return start(values.config ?? rest[0], values.port);
     case 'journal':
-      return journal(values);
+      return journal({ ...values, endpoint: values.endpoint?.[0] });
+    case 'wait-idle':
+      return waitIdle(values);
     default:
       process.stderr.write(`${command ? `Unknown command: ${command}\n\n` : ''}${HELP}`);
       return EXIT_USAGE;
@@ -111,6 +121,27 @@ async function journal(values: { endpoint?: string; uuid?: string; limit?: strin
   } catch (err) {
     if (stop.signal.aborted) return EXIT_OK;
     process.stderr.write(`esm-poller journal: ${(err as Error).message}\n`);
+    return EXIT_CONFIG;
+  }
+}
+
+async function waitIdle(values: { endpoint?: string[]; uuid?: string; 'function-name'?: string; 'timeout-ms'?: string }): Promise<number> {
+  const timeoutMs = values['timeout-ms'] === undefined ? 30_000 : Number(values['timeout-ms']);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
+    process.stderr.write(`--timeout-ms: ${values['timeout-ms']} is not a number of milliseconds\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const idle = await runWaitIdleCommand({
+      endpoints: values.endpoint ?? [`http://127.0.0.1:${DEFAULT_SERVER_PORT}`],
+      ...(values.uuid ? { uuid: values.uuid } : {}),
+      ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
+      timeoutMs,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+    return idle ? EXIT_OK : EXIT_CONFIG;
+  } catch (err) {
+    process.stderr.write(`esm-poller wait-idle: ${(err as Error).message}\n`);
     return EXIT_CONFIG;
   }
 }

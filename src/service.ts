@@ -40,6 +40,10 @@ import { FaultInjectingInvoker } from './faults/fault-injecting-invoker.js';
 import { registerFaultRoutes } from './api/fault-routes.js';
 import { InvocationJournal } from './journal/invocation-journal.js';
 import { registerJournalRoutes } from './api/journal-routes.js';
+import { ActivityRegistry } from './idle/activity-registry.js';
+import { IdleWaiter, type CoveredMapping } from './idle/idle-waiter.js';
+import { runsPollers } from './mappings/mapping-state.js';
+import { registerWaitIdleRoute } from './api/wait-idle-route.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
@@ -79,6 +83,8 @@ export class Service {
   private readonly faults: FaultRegistry;
   /** The last invocations of each mapping on this replica. */
   private readonly journal: InvocationJournal;
+  /** What each running poller still has to do (wait-idle). */
+  private readonly activity = new ActivityRegistry();
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
 
@@ -165,6 +171,15 @@ export class Service {
     registerFunctionRoutes(this.server, this.functions, Date.now());
     registerFaultRoutes(this.server, this.functions, this.faults);
     registerJournalRoutes(this.server, this.journal);
+    const idle = new IdleWaiter({
+      mappings: () => this.coveredMappings(),
+      activity: this.activity,
+      pendingDeliveries: () => this.destinations.pendingDeliveries(),
+    });
+    registerWaitIdleRoute(this.server, {
+      waitIdle: (query, signal) => idle.waitIdle(query, signal),
+      hasMapping: (uuid) => this.supervisor.mappings().some(({ record }) => record.mapping.UUID === uuid),
+    });
     for (const [method, path, handler] of eventInvokeConfigRoutes({ functions: this.functions, store: eventInvokeConfigs, region: config.region })) {
       this.server.route(method, path, handler);
     }
@@ -244,7 +259,20 @@ export class Service {
       fleetSize: () => this.supervisor.fleetSize,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
       journal: this.journal.forMapping(mapping),
+      activity: this.activity,
     });
+  }
+
+  /** The fleet's mappings as this replica's supervisor sees them. */
+  private coveredMappings(): CoveredMapping[] {
+    return this.supervisor.mappings().map(({ record, status }) => ({
+      UUID: record.mapping.UUID,
+      FunctionName: record.mapping.FunctionName,
+      EventSourceArn: record.mapping.EventSourceArn,
+      State: record.state,
+      LastProcessingResult: status.lastProcessingResult,
+      polled: runsPollers(record.state, record.mapping.Enabled),
+    }));
   }
 
   private async readiness(): Promise<{ ready: boolean; redis: boolean; pollersStarted: boolean; mappings: object[]; faults: object }> {

@@ -103,10 +103,30 @@ export class ShardConsumer<R> {
   private latestResumesAt: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number } | undefined;
   private readonly logger: Logger;
   private readonly shardId: string;
+  /** The lanes while processing (for {@link pendingWork}). */
+  private lanes: readonly ShardLane[] = [];
+  /** Wall-clock start of the latest read that came back caught up with the tip (or 0). */
+  private caughtUpReadStartedAtMs = 0;
+  private readToEnd = false;
 
   constructor(private readonly options: ShardConsumerOptions<R>) {
     this.shardId = options.shard.shardId;
     this.logger = options.logger.child({ shardId: this.shardId });
+  }
+
+  /**
+   * What the consumer still has to do with what the shard held at `sinceMs` (wall clock), or undefined when
+   * nothing: a read started since then came back caught up, and no record is buffered or in a batch in flight
+   * (invoking, waiting to retry, or queuing its failure record).
+   */
+  pendingWork(sinceMs: number): string | undefined {
+    if (this.state === 'INITIALIZING') return 'starting';
+    if (this.state !== 'PROCESSING') return this.state === 'DONE' || this.state === 'SHARD_ENDED' ? undefined : `stopping (${this.state})`;
+    const busy = this.lanes.filter((lane) => lane.busy).length;
+    if (busy > 0) return `${busy === 1 ? 'a batch is' : `${busy} batches are`} in flight (invoking, waiting to retry, or queuing failure records)`;
+    if (this.lanes.some((lane) => !lane.drained)) return 'records read are waiting for their batch (batching window)';
+    if (!this.readToEnd && this.caughtUpReadStartedAtMs < sinceMs) return 'not read up to the tip of the shard since the wait began';
+    return undefined;
   }
 
   /** Current state (for logs and tests). */
@@ -227,8 +247,10 @@ export class ShardConsumer<R> {
       { length: mapping.ParallelizationFactor ?? 1 },
       (_, index) => new ShardLane(index, { processor: this.processorOf(), batchSize: mapping.BatchSize, windowMs: mapping.MaximumBatchingWindowInSeconds * 1000, now }),
     );
+    this.lanes = lanes;
     const halted = new Promise<'halted'>((resolve) => halt.addEventListener('abort', () => resolve('halted'), { once: true }));
     let reading: Promise<FetchResult | undefined> | undefined;
+    let readStartedAtMs = 0;
     let nextReadAt = 0;
 
     for (;;) {
@@ -238,7 +260,10 @@ export class ShardConsumer<R> {
 
       // Read: back-to-back while behind; once caught up, the idle interval (AWS polls an idle shard once a second).
       const wantRead = !halt.aborted && !reading && !feed.ended && lanes.some((lane) => lane.wantsRecords(t)) && !lanes.some((lane) => lane.full);
-      if (wantRead && t >= nextReadAt) reading = feed.fetch(halt);
+      if (wantRead && t >= nextReadAt) {
+        readStartedAtMs = Date.now();
+        reading = feed.fetch(halt);
+      }
 
       const inFlight = lanes.flatMap((lane) => (lane.step ? [lane.step] : []));
       if (!reading && inFlight.length === 0) {
@@ -264,6 +289,8 @@ export class ShardConsumer<R> {
         if (!read) continue;
         t = now();
         nextReadAt = read.caughtUp ? t + this.options.idlePollIntervalMs : 0;
+        if (read.caughtUp) this.caughtUpReadStartedAtMs = readStartedAtMs;
+        if (feed.ended) this.readToEnd = true;
         if (read.records.length === 0) continue;
         checkpointer.track(read.records.map((record) => record.sequenceNumber));
         // A record that could not be built is never filtered out: it is given up where its failure is recorded.

@@ -11,6 +11,7 @@ import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { OnFailureDestinations } from '../destinations/on-failure-destination.js';
 import type { FleetSlots } from '../concurrency/fleet-slots.js';
 import type { MappingJournal } from '../journal/journal-entry.js';
+import type { ActivityRegistry } from '../idle/activity-registry.js';
 
 /**
  * A poller runs one event source mapping: it reads the source, batches, invokes the function and settles
@@ -50,6 +51,8 @@ export interface PollerContext {
   readonly streamIdlePollIntervalMs: number;
   /** Where each invocation and what followed it is recorded. @defaultValue a journal that keeps nothing */
   readonly journal?: MappingJournal;
+  /** Where a polling poller registers what it still has to do (`POST /_esm/wait-idle`). */
+  readonly activity?: ActivityRegistry;
 }
 
 export type PollerFactory = (context: PollerContext) => Poller;
