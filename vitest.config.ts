@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // worker-thread handlers and spawned service processes use the same files the tests import.
 export default defineConfig({
   test: {
-    include: ['dist/test/**/*.test.js'],
+    include: ['dist/test/**/*.test.js', 'dist/examples/**/*.test.js'],
     globalSetup: ['dist/test/harness/global-setup.js'],
     pool: 'forks',
     maxWorkers: 4,

@@ -7,6 +7,8 @@ import { processEnv } from './config/env.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Service, MappingRejectedError } from './service.js';
 import { DEFAULT_SERVER_PORT } from './config/service-config.js';
+import { runJournalCommand } from './journal/journal-command.js';
+import { runWaitIdleCommand } from './idle/wait-idle-command.js';
 
 /** Exit codes: 0 done, 1 bad configuration or a mapping its source refused, 2 wrong usage. */
 const EXIT_OK = 0;
@@ -20,12 +22,20 @@ const HELP = `esm-poller — event source mapping pollers (SQS, Kinesis, DynamoD
 Usage:
   esm-poller start [--config FILE] [--port N]   run the service
   esm-poller validate FILE                      check a configuration file; print every problem; exit 1 if any
+  esm-poller journal [--endpoint URL] [--uuid UUID] [--limit N] [--follow]
+                                                print a running service's last invocations, one line each;
+                                                --follow keeps printing new ones (Ctrl-C ends)
+  esm-poller wait-idle [--endpoint URL]... [--uuid UUID | --function-name NAME] [--timeout-ms N]
+                                                wait until the mappings have nothing left to do; exit 0 when
+                                                idle, 1 when the timeout (default 30000) passed (prints what
+                                                is pending); --endpoint repeated waits for every replica
   esm-poller --help | --version
 
 Options:
   -c, --config FILE   configuration file (YAML). Default: $ESM_POLLER_CONFIG, else config/default.yaml
   -p, --port N        HTTP port (Lambda API, /metrics, /healthz, /readyz); overrides server.port
                       (default ${DEFAULT_SERVER_PORT}; 0 picks a free port)
+  --endpoint URL      the running service a client command talks to (default http://127.0.0.1:${DEFAULT_SERVER_PORT})
 
 Environment:
   ESM_POLLER_CONFIG              configuration file when --config is not given
@@ -37,7 +47,8 @@ Environment:
   Any other variable may be referenced in the configuration as \${VAR} or \${VAR:-default}.
 
 Signals: SIGTERM and SIGINT stop polling, let in-flight invocations finish (shutdown.drainTimeoutSeconds), exit 0.
-Exit codes: 0 success, 1 invalid configuration or a mapping refused by its source, 2 usage error.
+Exit codes: 0 success, 1 invalid configuration or a mapping refused by its source (wait-idle: not idle in time;
+  journal, wait-idle: the service could not be asked), 2 usage error.
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -51,6 +62,12 @@ async function main(argv: readonly string[]): Promise<number> {
         port: { type: 'string', short: 'p' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        endpoint: { type: 'string', multiple: true },
+        'function-name': { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        uuid: { type: 'string' },
+        limit: { type: 'string' },
+        follow: { type: 'boolean', short: 'f' },
       },
     });
   } catch (err) {
@@ -72,9 +89,60 @@ async function main(argv: readonly string[]): Promise<number> {
       return validate(rest[0] ?? values.config);
     case 'start':
       return start(values.config ?? rest[0], values.port);
+    case 'journal':
+      return journal({ ...values, endpoint: values.endpoint?.[0] });
+    case 'wait-idle':
+      return waitIdle(values);
     default:
       process.stderr.write(`${command ? `Unknown command: ${command}\n\n` : ''}${HELP}`);
       return EXIT_USAGE;
+  }
+}
+
+async function journal(values: { endpoint?: string; uuid?: string; limit?: string; follow?: boolean }): Promise<number> {
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    process.stderr.write(`--limit: ${values.limit} is not a number from 1 to 10000\n`);
+    return EXIT_USAGE;
+  }
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  try {
+    await runJournalCommand({
+      endpoint: values.endpoint ?? `http://127.0.0.1:${DEFAULT_SERVER_PORT}`,
+      ...(values.uuid ? { uuid: values.uuid } : {}),
+      limit,
+      follow: values.follow ?? false,
+      signal: stop.signal,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+    return EXIT_OK;
+  } catch (err) {
+    if (stop.signal.aborted) return EXIT_OK;
+    process.stderr.write(`esm-poller journal: ${(err as Error).message}\n`);
+    return EXIT_CONFIG;
+  }
+}
+
+async function waitIdle(values: { endpoint?: string[]; uuid?: string; 'function-name'?: string; 'timeout-ms'?: string }): Promise<number> {
+  const timeoutMs = values['timeout-ms'] === undefined ? 30_000 : Number(values['timeout-ms']);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
+    process.stderr.write(`--timeout-ms: ${values['timeout-ms']} is not a number of milliseconds\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const idle = await runWaitIdleCommand({
+      endpoints: values.endpoint ?? [`http://127.0.0.1:${DEFAULT_SERVER_PORT}`],
+      ...(values.uuid ? { uuid: values.uuid } : {}),
+      ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
+      timeoutMs,
+      write: (line) => process.stdout.write(`${line}\n`),
+    });
+    return idle ? EXIT_OK : EXIT_CONFIG;
+  } catch (err) {
+    process.stderr.write(`esm-poller wait-idle: ${(err as Error).message}\n`);
+    return EXIT_CONFIG;
   }
 }
 

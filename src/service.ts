@@ -36,6 +36,15 @@ import { AsyncInvocations } from './async/async-invocations.js';
 import { RedisEventInvokeConfigStore } from './async/event-invoke-config-store.js';
 import { eventInvokeConfigRoutes } from './api/event-invoke-config-routes.js';
 import { once, runAll, settlesWithin } from './runtime/lifecycle.js';
+import { FaultRegistry } from './faults/fault-registry.js';
+import { FaultInjectingInvoker } from './faults/fault-injecting-invoker.js';
+import { registerFaultRoutes } from './api/fault-routes.js';
+import { InvocationJournal } from './journal/invocation-journal.js';
+import { registerJournalRoutes } from './api/journal-routes.js';
+import { ActivityRegistry } from './idle/activity-registry.js';
+import { IdleWaiter, type CoveredMapping } from './idle/idle-waiter.js';
+import { runsPollers } from './mappings/mapping-state.js';
+import { registerWaitIdleRoute } from './api/wait-idle-route.js';
 
 /** Longest wait for one cleanup step that talks to Redis, which may be unreachable at shutdown. */
 const CLOSE_STEP_TIMEOUT_MS = 5_000;
@@ -71,6 +80,12 @@ export class Service {
   readonly mappingStore: MappingStore;
   private readonly supervisor: MappingSupervisor;
   private readonly slots: FleetSlots;
+  /** Faults injected into the functions' invocations (shared by the fleet through Redis). */
+  private readonly faults: FaultRegistry;
+  /** The last invocations of each mapping on this replica. */
+  private readonly journal: InvocationJournal;
+  /** What each running poller still has to do (wait-idle). */
+  private readonly activity = new ActivityRegistry();
   private readonly workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private started = false;
   /** Aborted when stop() begins: a start still waiting for Redis gives up. */
@@ -85,9 +100,12 @@ export class Service {
     this.redis = createRedis(config.redis, logger);
     this.keys = new RedisKeys(config.redis.keyPrefix, { cluster: config.redis.cluster !== undefined });
     this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
+    this.journal = new InvocationJournal(config.journal);
+    this.faults = new FaultRegistry(this.redis, this.keys, [...config.functions.keys()], logger.child({ component: 'faults' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
-      const invoker = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
+      const target = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
+      const invoker = new FaultInjectingInvoker(definition.name, definition.timeoutSeconds, target, this.faults);
       const fleet = { slots: this.slots, key: this.keys.functionSlots(definition.name) };
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
@@ -108,6 +126,7 @@ export class Service {
       logger: logger.child({ component: 'supervisor' }),
       purge: async (uuid) => {
         await deleteKeysMatching(this.redis, this.keys.mappingKeysPattern(uuid));
+        this.journal.forget(uuid);
       },
       dataLost: async (known) => {
         this.metrics.redisDataLoss.inc();
@@ -164,6 +183,17 @@ export class Service {
     registerEventSourceMappingRoutes(this.server, { ...managementApi, checkSource: createSourceCheck(this.aws) });
     registerTagRoutes(this.server, managementApi);
     registerFunctionRoutes(this.server, this.functions, Date.now());
+    registerFaultRoutes(this.server, this.functions, this.faults);
+    registerJournalRoutes(this.server, this.journal);
+    const idle = new IdleWaiter({
+      mappings: () => this.coveredMappings(),
+      activity: this.activity,
+      pendingDeliveries: () => this.destinations.pendingDeliveries(),
+    });
+    registerWaitIdleRoute(this.server, {
+      waitIdle: (query, signal) => idle.waitIdle(query, signal),
+      hasMapping: (uuid) => this.supervisor.mappings().some(({ record }) => record.mapping.UUID === uuid),
+    });
     for (const [method, path, handler] of eventInvokeConfigRoutes({ functions: this.functions, store: eventInvokeConfigs, region: config.region })) {
       this.server.route(method, path, handler);
     }
@@ -182,6 +212,9 @@ export class Service {
     if (durability.appendOnly !== undefined) this.metrics.redisPersistence.set({ setting: 'appendonly' }, durability.appendOnly ? 1 : 0);
     await this.destinations.start();
     await this.asyncInvocations.start();
+    // The file's faults are set again at every start (replacing what the API set), then followed fleet-wide.
+    for (const definition of this.config.functions.values()) if (definition.faults) await this.faults.set(definition.name, definition.faults);
+    await this.faults.start();
     const declared = this.config.eventSourceMappings;
     const conflicts = await declareConfiguredMappings(this.mappingStore, declared, new Set(this.config.functions.keys()));
     for (const { mapping, index, cause } of conflicts) throw new MappingRejectedError(mapping, index, cause);
@@ -211,6 +244,7 @@ export class Service {
         },
         () => this.server.close(this.config.shutdown.drainTimeoutSeconds * 1000),
         () => this.functions.close(),
+        () => this.faults.stop(),
         () => this.slots.close(),
         () => closeRedis(this.redis, CLOSE_STEP_TIMEOUT_MS),
         () => this.aws.destroy(),
@@ -242,10 +276,24 @@ export class Service {
       slots: this.slots,
       fleetSize: () => this.supervisor.fleetSize,
       streamIdlePollIntervalMs: this.config.streams.idlePollIntervalMs,
+      journal: this.journal.forMapping(mapping),
+      activity: this.activity,
     });
   }
 
-  private async readiness(): Promise<{ ready: boolean; redis: boolean; pollersStarted: boolean; mappings: object[] }> {
+  /** The fleet's mappings as this replica's supervisor sees them. */
+  private coveredMappings(): CoveredMapping[] {
+    return this.supervisor.mappings().map(({ record, status }) => ({
+      UUID: record.mapping.UUID,
+      FunctionName: record.mapping.FunctionName,
+      EventSourceArn: record.mapping.EventSourceArn,
+      State: record.state,
+      LastProcessingResult: status.lastProcessingResult,
+      polled: runsPollers(record.state, record.mapping.Enabled),
+    }));
+  }
+
+  private async readiness(): Promise<{ ready: boolean; redis: boolean; pollersStarted: boolean; mappings: object[]; faults: object }> {
     let redis = false;
     try {
       if (this.redis.status === 'ready') {
@@ -269,6 +317,8 @@ export class Service {
         State: record.state,
         LastProcessingResult: status.lastProcessingResult,
       })),
+      // Injected faults are listed so that nobody mistakes a test setting for an outage.
+      faults: Object.fromEntries(this.faults.active()),
     };
   }
 }

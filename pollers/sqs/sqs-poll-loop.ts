@@ -15,6 +15,7 @@ import type { SqsScaler } from './sqs-scaler.js';
 import { fifoFollowers, planSettlement, verdictOf, type BatchVerdict, type SettlementPlan } from './sqs-settle.js';
 import { SHORT_POLL_WAIT_SECONDS, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
 import type { InvokeSlot, SqsAdmission } from './sqs-admission.js';
+import { NO_JOURNAL, type JournalHandle } from '../../src/journal/journal-entry.js';
 
 /** What a mapping's pollers share, resolved once at start (see SqsPoller). */
 export interface SqsPollerSetup {
@@ -256,28 +257,46 @@ export class SqsPollLoop {
     }
     const payload = batch.payload();
     let outcome: InvokeOutcome;
+    let verdict: BatchVerdict;
+    let entry: JournalHandle;
     for (let attempt = 1; ; attempt += 1) {
       // From here on the function's own concurrency count holds the slot.
       setup.admission.releaseSlot(slot);
       outcome = await this.invokeOnce(setup, payload, batch.size);
+      verdict = verdictOf(outcome, batch.messageIds(), setup.reportsBatchItemFailures);
+      entry = this.journal(batch, payload, outcome, verdict);
       if (outcome.kind !== 'throttled') break;
       const delayMs = exponentialDelayMs(THROTTLE_BACKOFF, attempt);
       if (batch.messages.some((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now() + delayMs, fn.timeoutSeconds))) {
         this.context.logger.warn({ attempts: attempt, size: batch.size }, 'throttle_retries_exhausted');
         break;
       }
+      entry.next('retried', `throttled: invoked again in ${delayMs} ms`);
       this.context.metrics.retries.inc(this.labels);
       if (!(await sleep(delayMs, this.stopSignal))) {
         // Stopping before the batch ever ran: make it visible again now rather than after the timeout.
+        entry.next('released', 'stopping before the throttled batch ran');
         await setup.actions.release(batch.messages, 'stopping');
         return new Set([...lostGroups, ...groupsOf(batch.messages)]);
       }
     }
     // 6. Settle.
-    const verdict = verdictOf(outcome, batch.messageIds(), setup.reportsBatchItemFailures);
     const plan = planSettlement(batch.messages, verdict, setup.queue.fifo);
     await this.settle(setup, plan, verdict, outcome);
+    entry.next(...nextOf(plan));
     return lostGroups.size === 0 ? plan.failedGroups : new Set([...lostGroups, ...plan.failedGroups]);
+  }
+
+  /** Records one invocation of the batch in the mapping's journal. */
+  private journal(batch: SqsBatch, payload: string, outcome: InvokeOutcome, verdict: BatchVerdict): JournalHandle {
+    return (this.context.journal ?? NO_JOURNAL).record({
+      attempt: Math.max(...batch.messages.map((message) => Number(message.record.attributes['ApproximateReceiveCount']) || 1)),
+      payload,
+      items: batch.messages.map((message) => ({ id: message.record.messageId, bytes: message.bytes })),
+      outcome,
+      ...(verdict.kind === 'partial' ? { failedItems: [...verdict.failedIds] } : {}),
+      ...(verdict.kind === 'failure' && verdict.reason === 'invalid_response' ? { invalidItemFailures: verdict.detail } : {}),
+    });
   }
 
   private async invokeOnce(setup: SqsPollerSetup, payload: string, size: number): Promise<InvokeOutcome> {
@@ -321,6 +340,18 @@ export class SqsPollLoop {
     }
     status.record(verdict.kind === 'failure' ? PROBLEM_FUNCTION_CALL_FAILED : PROCESSING_OK);
   }
+}
+
+/** What the settlement did, for the journal. */
+function nextOf(plan: SettlementPlan): Parameters<JournalHandle['next']> {
+  const failed = plan.retain.length + plan.release.length;
+  if (failed === 0) return ['deleted'];
+  const parts = [
+    plan.delete.length > 0 ? `deleted ${plan.delete.length}` : undefined,
+    plan.retain.length > 0 ? `${plan.retain.length} reappear after their visibility timeout` : undefined,
+    plan.release.length > 0 ? `${plan.release.length} released behind a failed message of their FIFO group` : undefined,
+  ].filter((part) => part !== undefined);
+  return ['retried', parts.join('; ')];
 }
 
 function groupsOf(messages: readonly SqsReceivedMessage[]): ReadonlySet<string> {

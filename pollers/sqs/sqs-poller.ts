@@ -12,6 +12,7 @@ import { SCALE_INTERVAL_MS, SqsScaler } from './sqs-scaler.js';
 import { effectiveVisibilityTimeoutSeconds } from './sqs-visibility.js';
 import { SqsAdmission } from './sqs-admission.js';
 import { SqsPollLoop, type SqsPollerSetup } from './sqs-poll-loop.js';
+import type { PendingWork } from '../../src/idle/activity-registry.js';
 
 /**
  * The SQS event source mapping (spec §1–§5) on this replica: the supervisor of its pollers. It resolves the
@@ -35,6 +36,7 @@ export class SqsPoller implements Poller {
   private supervisor: Promise<void> | undefined;
   private setup: SqsPollerSetup | undefined;
   private stopping = false;
+  private unregisterActivity: (() => void) | undefined;
 
   constructor(private readonly context: PollerContext) {
     const { mapping } = context;
@@ -98,6 +100,7 @@ export class SqsPoller implements Poller {
     metrics.pollers.set(this.labels, 0);
     metrics.concurrentInvocations.set(this.labels, 0);
     this.supervisor = this.supervise(setup).catch((err: unknown) => logger.error({ err }, 'sqs_supervisor_crashed'));
+    this.unregisterActivity = this.context.activity?.register(mapping.UUID, { pending: (_sinceMs, signal) => pendingWorkOf(setup, signal) });
     logger.info(
       {
         queueUrl: queue.url,
@@ -117,6 +120,7 @@ export class SqsPoller implements Poller {
     const { logger, metrics, drainTimeoutMs } = this.context;
     this.stopping = true;
     this.stopController.abort();
+    this.unregisterActivity?.();
     if (!this.supervisor) return;
     logger.info({ pollers: this.workers.size, inFlight: this.setup?.admission.inFlight }, 'sqs_poller_stopping');
     const deadline = new AbortController();
@@ -218,3 +222,18 @@ function regionOf(queueArn: string): string | undefined {
   return region ? region : undefined;
 }
 
+
+/**
+ * What the mapping still has to do: invocations in flight here, and messages in the queue — visible, received and
+ * not deleted (by any consumer), or delayed. Idle when all are zero.
+ */
+async function pendingWorkOf(setup: SqsPollerSetup, signal: AbortSignal): Promise<PendingWork[]> {
+  const pending: PendingWork[] = [];
+  const invoking = setup.admission.inFlight;
+  if (invoking > 0) pending.push({ reason: `${invoking} invocation${invoking === 1 ? '' : 's'} in flight` });
+  const counts = await setup.client.countMessages(signal);
+  if (counts.visible > 0) pending.push({ reason: `${counts.visible} visible message${counts.visible === 1 ? '' : 's'} in the queue` });
+  if (counts.inFlight > 0) pending.push({ reason: `${counts.inFlight} message${counts.inFlight === 1 ? '' : 's'} received and not deleted (in flight, or failed and waiting out the visibility timeout)` });
+  if (counts.delayed > 0) pending.push({ reason: `${counts.delayed} delayed message${counts.delayed === 1 ? '' : 's'}` });
+  return pending;
+}

@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type BatchResultErrorEntry,
   type Message,
@@ -78,6 +79,23 @@ export class SqsQueueClient {
       { abortSignal: signal },
     );
     return response.Messages ?? [];
+  }
+
+  /** The queue's approximate message counts: visible, in flight (received, not deleted), delayed. */
+  async countMessages(signal: AbortSignal): Promise<{ readonly visible: number; readonly inFlight: number; readonly delayed: number }> {
+    const response = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+      { abortSignal: signal },
+    );
+    const count = (name: string) => Number(response.Attributes?.[name as keyof typeof response.Attributes] ?? 0) || 0;
+    return {
+      visible: count('ApproximateNumberOfMessages'),
+      inFlight: count('ApproximateNumberOfMessagesNotVisible'),
+      delayed: count('ApproximateNumberOfMessagesDelayed'),
+    };
   }
 
   /** DeleteMessageBatch for every handle. */

@@ -8,6 +8,7 @@ import { reportsBatchItemFailures, type EventSourceMapping, type SourceKind } fr
 import { PROBLEM_EVENT_BUILD_FAILED, PROBLEM_FUNCTION_CALL_FAILED, PROCESSING_OK, type MappingStatus } from '../../src/mappings/mapping-status.js';
 import { MAX_INVOKE_PAYLOAD_BYTES } from '../../src/batch/invoke-payload-limit.js';
 import type { Logger } from '../../src/observability/logger.js';
+import { NO_JOURNAL, type JournalHandle, type MappingJournal } from '../../src/journal/journal-entry.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import type { WindowCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
 import { ERROR_BACKOFF, FUNCTION_ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
@@ -52,6 +53,8 @@ export interface BatchProcessorOptions {
   readonly random?: () => number;
   /** Largest event sent to the function, bytes. @defaultValue {@link MAX_INVOKE_PAYLOAD_BYTES} (6 MB) */
   readonly maxPayloadBytes?: number;
+  /** Where each invocation and the decision after it are recorded. */
+  readonly journal?: MappingJournal;
 }
 
 /** Records still to process and their history. */
@@ -64,13 +67,23 @@ interface Slice {
   /** Invocations made with these records (across bisection). */
   invokes: number;
   last?: LastInvocation;
+  /** The journal entry of the latest invocation, told what happened next. */
+  entry?: JournalHandle;
 }
 
 /** One invocation and what it means; `state` is what a windowed invocation returned. */
 type Attempt =
-  | { readonly kind: 'success'; readonly state?: string }
-  | { readonly kind: 'partial'; readonly failedFrom: number; readonly failedCount: number; readonly state?: string }
-  | { readonly kind: Exclude<FailureKind, 'partial'> };
+  | { readonly kind: 'success'; readonly state?: string; readonly invalidResponse?: undefined }
+  | {
+      readonly kind: 'partial';
+      readonly failedFrom: number;
+      readonly failedCount: number;
+      readonly failedIds: readonly string[];
+      readonly state?: string;
+      readonly invalidResponse?: undefined;
+    }
+  /** `invalidResponse`: why a partial batch response made the whole batch fail. */
+  | { readonly kind: Exclude<FailureKind, 'partial'>; readonly invalidResponse?: string };
 
 /**
  * Invokes the function with one stream batch until every record is settled, exactly as Lambda does for Kinesis
@@ -141,11 +154,15 @@ export class BatchProcessor {
         open = { ...open, state: attempt.state, terminatedEarly: stateOutgrown(attempt.state) };
       }
       if (attempt.kind === 'success') {
+        slice.entry?.next('checkpointed');
         queue.shift();
         yield settledOf(slice.records);
-      } else if (attempt.kind === 'partial' && (attempt.failedFrom > 0 || open)) {
+      }
+      let settledFirst = '';
+      if (attempt.kind === 'partial' && (attempt.failedFrom > 0 || open)) {
         const done = slice.records.slice(0, attempt.failedFrom);
         slice.records = slice.records.slice(attempt.failedFrom);
+        if (done.length > 0) settledFirst = `checkpointed the ${done.length} records before the lowest failed item; `;
         yield settledOf(done);
       }
       if (open?.terminatedEarly) {
@@ -163,14 +180,17 @@ export class BatchProcessor {
       );
       if (decision.action === 'bisect') {
         const [left, right] = bisect(slice.records);
+        slice.entry?.next('bisected', `halves of ${left.length} and ${right.length} records`);
         this.options.logger.info({ shardId: this.options.shardId, left: left.length, right: right.length }, 'batch_bisected');
         // Each half starts its own invocation count (approximateInvokeCount = MaximumRetryAttempts + 1 when a half is
         // exhausted); retries already counted stay counted.
-        const { last: _last, ...history } = slice;
+        const { last: _last, entry: _entry, ...history } = slice;
         queue.splice(0, 1, { ...history, records: left, uncounted: 0, invokes: 0 }, { ...history, records: right, uncounted: 0, invokes: 0 });
         continue;
       }
       if (decision.action === 'discard') {
+        const destination = this.options.mapping.DestinationConfig?.OnFailure?.Destination;
+        slice.entry?.next(destination ? 'sent_to_destination' : 'dropped', `${settledFirst}${decision.condition}: ${slice.records.length} records${destination ? ` to ${destination}` : ''}`);
         if (!(await this.discard(slice.records, decision.condition, slice, open))) return 'interrupted';
         queue.shift();
         yield settledOf(slice.records);
@@ -180,12 +200,19 @@ export class BatchProcessor {
         slice.retries += 1;
         slice.uncounted = 0;
       } else slice.uncounted += 1;
+      slice.entry?.next(
+        'retried',
+        `${settledFirst}${decision.counted ? `retry ${slice.retries} of ${settings.maximumRetryAttempts === -1 ? 'unlimited' : settings.maximumRetryAttempts}` : `${attempt.kind}, not counted as a retry`} in ${decision.delayMs} ms`,
+      );
       this.options.metrics.retries.inc(this.options.labels);
       this.options.logger.info(
         { shardId: this.options.shardId, failure: attempt.kind, counted: decision.counted, retries: slice.retries, delayMs: decision.delayMs },
         'batch_retry_scheduled',
       );
-      if (!(await sleep(decision.delayMs, this.options.halt))) return 'interrupted';
+      if (!(await sleep(decision.delayMs, this.options.halt))) {
+        slice.entry?.next('interrupted', 'stopped while waiting to retry; the records are read again');
+        return 'interrupted';
+      }
     }
     return 'completed';
   }
@@ -260,6 +287,15 @@ export class BatchProcessor {
     slice.invokes += 1;
     metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
     const attempt = this.interpret(outcome, records, window !== undefined);
+    slice.entry = (this.options.journal ?? NO_JOURNAL).record({
+      shardId: this.options.shardId,
+      attempt: slice.invokes,
+      payload,
+      items: records.map((record) => ({ id: record.sequenceNumber, bytes: Buffer.byteLength(record.json) })),
+      outcome,
+      ...(attempt.kind === 'partial' ? { failedItems: attempt.failedIds } : {}),
+      ...(attempt.invalidResponse !== undefined ? { invalidItemFailures: attempt.invalidResponse } : {}),
+    });
     if (outcome.kind !== 'throttled' && outcome.kind !== 'invoke_error') {
       slice.last = {
         requestId: outcome.requestId,
@@ -300,6 +336,8 @@ export class BatchProcessor {
     const requestId = randomUUID();
     slice.invokes += 1;
     slice.last = { requestId, executedVersion: '$LATEST', functionError: 'Unhandled' };
+    // The function was not called: nothing for the journal.
+    delete slice.entry;
     metrics.failedInvokeEvents.inc(labels, slice.records.length);
     this.options.status.record(PROBLEM_FUNCTION_CALL_FAILED);
     logger.warn(
@@ -339,11 +377,11 @@ export class BatchProcessor {
     if (result.kind === 'success') return { kind: 'success', ...state };
     if (result.kind === 'invalid') {
       this.options.logger.warn({ shardId: this.options.shardId, reason: result.reason }, 'batch_item_failures_invalid');
-      return { kind: 'function_error' };
+      return { kind: 'function_error', invalidResponse: result.reason };
     }
     const lowest = lowestSequenceNumber(result.failedIds);
     const failedFrom = records.findIndex((record) => record.sequenceNumber === lowest);
-    return { kind: 'partial', failedFrom, failedCount: result.failedIds.length, ...state };
+    return { kind: 'partial', failedFrom, failedCount: result.failedIds.length, failedIds: result.failedIds, ...state };
   }
 
   /**

@@ -27,6 +27,7 @@ import type { LambdaFunction } from '../../src/functions/lambda-function.js';
 import type { EventSourceMapping } from '../../src/mappings/event-source-mapping.js';
 import type { MappingStatus } from '../../src/mappings/mapping-status.js';
 import type { Logger } from '../../src/observability/logger.js';
+import type { MappingJournal } from '../../src/journal/journal-entry.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { sleep } from '../../src/runtime/backoff.js';
 import { BatchProcessor } from './batch-processor.js';
@@ -81,6 +82,8 @@ export interface ShardConsumerOptions<R> {
   readonly idlePollIntervalMs: number;
   /** How long a stop waits for the invocation in flight, ms. */
   readonly drainTimeoutMs: number;
+  /** Where invocations are recorded. */
+  readonly journal?: MappingJournal;
   /** Wall clock, epoch ms (record age, iterator age, failure record timestamps). @defaultValue Date.now */
   readonly now?: () => number;
 }
@@ -104,10 +107,30 @@ export class ShardConsumer<R> {
   private latestResumesAt: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number } | undefined;
   private readonly logger: Logger;
   private readonly shardId: string;
+  /** The lanes while processing (for {@link pendingWork}). */
+  private lanes: readonly ShardLane[] = [];
+  /** Wall-clock start of the latest read that came back caught up with the tip (or 0). */
+  private caughtUpReadStartedAtMs = 0;
+  private readToEnd = false;
 
   constructor(private readonly options: ShardConsumerOptions<R>) {
     this.shardId = options.shard.shardId;
     this.logger = options.logger.child({ shardId: this.shardId });
+  }
+
+  /**
+   * What the consumer still has to do with what the shard held at `sinceMs` (wall clock), or undefined when
+   * nothing: a read started since then came back caught up, and no record is buffered or in a batch in flight
+   * (invoking, waiting to retry, or queuing its failure record).
+   */
+  pendingWork(sinceMs: number): string | undefined {
+    if (this.state === 'INITIALIZING') return 'starting';
+    if (this.state !== 'PROCESSING') return this.state === 'DONE' || this.state === 'SHARD_ENDED' ? undefined : `stopping (${this.state})`;
+    const busy = this.lanes.filter((lane) => lane.busy).length;
+    if (busy > 0) return `${busy === 1 ? 'a batch is' : `${busy} batches are`} in flight (invoking, waiting to retry, or queuing failure records)`;
+    if (this.lanes.some((lane) => !lane.drained)) return 'records read are waiting for their batch (batching window)';
+    if (!this.readToEnd && this.caughtUpReadStartedAtMs < sinceMs) return 'not read up to the tip of the shard since the wait began';
+    return undefined;
   }
 
   /** Current state (for logs and tests). */
@@ -246,8 +269,10 @@ export class ShardConsumer<R> {
           ...(windowSeconds > 0 ? { tumbling: { windowSeconds, window: new ShardWindow(windowSeconds, this.storedWindow) } } : {}),
         }),
     );
+    this.lanes = lanes;
     const halted = new Promise<'halted'>((resolve) => halt.addEventListener('abort', () => resolve('halted'), { once: true }));
     let reading: Promise<FetchResult | undefined> | undefined;
+    let readStartedAtMs = 0;
     let nextReadAt = 0;
 
     for (;;) {
@@ -257,7 +282,10 @@ export class ShardConsumer<R> {
 
       // Read: back-to-back while behind; once caught up, the idle interval (AWS polls an idle shard once a second).
       const wantRead = !halt.aborted && !reading && !feed.ended && lanes.some((lane) => lane.wantsRecords(t)) && !lanes.some((lane) => lane.full);
-      if (wantRead && t >= nextReadAt) reading = feed.fetch(halt);
+      if (wantRead && t >= nextReadAt) {
+        readStartedAtMs = Date.now();
+        reading = feed.fetch(halt);
+      }
 
       const inFlight = lanes.flatMap((lane) => (lane.step ? [lane.step] : []));
       if (!reading && inFlight.length === 0) {
@@ -283,7 +311,11 @@ export class ShardConsumer<R> {
         if (!read) continue;
         t = now();
         nextReadAt = read.caughtUp ? t + this.options.idlePollIntervalMs : 0;
-        if (read.caughtUp) for (const lane of lanes) lane.caughtUp(read.requestedAtMs);
+        if (read.caughtUp) {
+          for (const lane of lanes) lane.caughtUp(read.requestedAtMs);
+          this.caughtUpReadStartedAtMs = readStartedAtMs;
+        }
+        if (feed.ended) this.readToEnd = true;
         if (read.records.length === 0) continue;
         checkpointer.track(read.records.map((record) => record.sequenceNumber));
         // A record that could not be built is never filtered out: it is given up where its failure is recorded.
@@ -332,6 +364,7 @@ export class ShardConsumer<R> {
       shardId: this.shardId,
       halt: this.halt.signal,
       drain: this.drain.signal,
+      ...(this.options.journal ? { journal: this.options.journal } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
     });
   }

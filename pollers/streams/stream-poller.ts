@@ -14,6 +14,8 @@ import { once, settlesWithin } from '../../src/runtime/lifecycle.js';
 import { ShardConsumer, type ShardExitReason } from './shard-consumer.js';
 import { eligibleShards, hasProcessedParent, startPins } from './shard-lineage.js';
 import { mayStartAtLatest } from './start-position.js';
+import type { PendingWork } from '../../src/idle/activity-registry.js';
+import { isLeaseFree } from '../../src/leases/lease.js';
 import type { ShardInfo } from './shard-reader.js';
 import type { StreamSource } from './stream-source.js';
 
@@ -79,6 +81,7 @@ export class StreamPoller<R> implements Poller {
   private eligible: string[] = [];
   private loop: Promise<void> | undefined;
   private renewLoop: Promise<void> | undefined;
+  private unregisterActivity: (() => void) | undefined;
   /** A shard ended: sync and balance at once instead of waiting for their periods. */
   private syncRequested = false;
   /** The mapping's started mark is written (see CheckpointStore.markStarted). */
@@ -143,6 +146,7 @@ export class StreamPoller<R> implements Poller {
       this.renewing.signal,
       false,
     ).catch((err: unknown) => this.logger.error({ err }, 'lease_renew_loop_failed'));
+    this.unregisterActivity = this.context.activity?.register(this.context.mapping.UUID, { pending: (sinceMs) => this.pendingWork(sinceMs) });
     this.logger.info({ streamArn: this.source.streamArn, workerId: this.context.workerId, timings: this.timings }, 'stream_poller_started');
   }
 
@@ -152,6 +156,7 @@ export class StreamPoller<R> implements Poller {
    */
   readonly stop = once(async () => {
     this.stopping.abort();
+    this.unregisterActivity?.();
     // Consumers stop reading at once, whatever the control loop is doing (it may be parked on Redis); leases stay
     // renewed while they finish their batches in flight, checkpoint and release.
     for (const { consumer } of this.consumers.values()) consumer.stop('shutting_down');
@@ -208,6 +213,26 @@ export class StreamPoller<R> implements Poller {
         for (const job of jobs) job.next = 0;
       }
     }
+  }
+
+  /**
+   * What the mapping still has to do with what its shards held at `sinceMs`, per shard this replica serves or no
+   * replica holds yet. A shard another live replica holds is that replica's to report.
+   */
+  private async pendingWork(sinceMs: number): Promise<PendingWork[]> {
+    const pending: PendingWork[] = [];
+    if (this.syncRequested) pending.push({ reason: 'a shard ended: the shard list is being read again' });
+    for (const [shardId, running] of this.consumers) {
+      const reason = running.consumer.pendingWork(sinceMs);
+      if (reason) pending.push({ shardId, reason });
+    }
+    const unserved = this.eligible.filter((shardId) => !this.consumers.has(shardId));
+    if (unserved.length > 0) {
+      const { nowMs, leases } = await this.context.leases.list();
+      const heldElsewhere = new Set(leases.filter((lease) => !isLeaseFree(lease, nowMs) && lease.owner !== this.context.workerId).map((lease) => lease.shardId));
+      for (const shardId of unserved) if (!heldElsewhere.has(shardId)) pending.push({ shardId, reason: 'no replica holds its lease yet' });
+    }
+    return pending;
   }
 
   /** Runs a shard sync and a balancing round now (a shard ended: its children may be ready). */
@@ -284,6 +309,7 @@ export class StreamPoller<R> implements Poller {
       status: this.context.status,
       idlePollIntervalMs: this.context.streamIdlePollIntervalMs,
       drainTimeoutMs: this.context.drainTimeoutMs,
+      ...(this.context.journal ? { journal: this.context.journal } : {}),
       ...(this.now ? { now: this.now } : {}),
     });
     const done = consumer.run().then((reason) => this.onConsumerExit(lease.shardId, reason));

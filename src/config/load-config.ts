@@ -23,8 +23,9 @@ import {
 import { validateMapping } from '../mappings/validate-mapping.js';
 import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
 import { duplicateMappingMessage } from '../mappings/mapping-store.js';
+import { DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_JOURNAL_SIZE, JOURNAL_RECORD_MODES } from '../journal/invocation-journal.js';
 
-const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams', 'async']);
+const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams', 'async', 'journal']);
 
 /** Reads, interpolates and validates a YAML configuration file. Throws ConfigError listing every problem. */
 export function loadConfigFile(file: string, env: Env): ServiceConfig {
@@ -96,6 +97,11 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
   const shutdown = section(root, 'shutdown', ['drainTimeoutSeconds'], issues);
   const streams = section(root, 'streams', ['idlePollIntervalMs'], issues);
   const asyncSection = section(root, 'async', ['concurrency', 'timeScale'], issues);
+  const journal = section(root, 'journal', ['size', 'maxBytes', 'records'], issues);
+  const journalRecords = journal.records ?? 'full';
+  if (!JOURNAL_RECORD_MODES.includes(journalRecords as 'full')) {
+    issues.push({ path: 'journal.records', message: `${JSON.stringify(journalRecords)} is not one of ${JOURNAL_RECORD_MODES.join(', ')}` });
+  }
 
   const level = log.level ?? 'info';
   if (!LOG_LEVELS.includes(level as LogLevel)) {
@@ -125,6 +131,11 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
     async: {
       concurrency: integerIn(asyncSection.concurrency, 'async.concurrency', 1, 1_000, DEFAULT_ASYNC_CONCURRENCY, issues),
       timeScale: numberIn(asyncSection.timeScale, 'async.timeScale', 0.0001, 1, DEFAULT_ASYNC_TIME_SCALE, issues),
+    },
+    journal: {
+      size: integerIn(journal.size, 'journal.size', 0, 100_000, DEFAULT_JOURNAL_SIZE, issues),
+      maxBytes: integerIn(journal.maxBytes, 'journal.maxBytes', 1_024, 1_073_741_824, DEFAULT_JOURNAL_MAX_BYTES, issues),
+      records: journalRecords as 'full' | 'ids',
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { FunctionDefinition } from '../functions/function-definition.js';
 import type { EventSourceMapping } from '../mappings/event-source-mapping.js';
 import type { RedisConfig } from './validate-redis.js';
+import type { JournalSettings } from '../journal/invocation-journal.js';
 
 /** The whole configuration after validation: defaults filled, frozen, never read from the environment again. */
 export interface ServiceConfig {
@@ -25,6 +26,8 @@ export interface ServiceConfig {
     /** Multiplies every asynchronous retry wait and maximum event age; 1 = AWS's timings, smaller for tests. */
     readonly timeScale: number;
   };
+  /** The invocation journal (`GET /_esm/invocations`). */
+  readonly journal: JournalSettings;
 }
 
 /** An access key pair clients sign API requests with (AWS Signature Version 4). */

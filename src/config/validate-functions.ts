@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ValidationIssue } from './config-error.js';
 import { EventInvokeConfigError, validateEventInvokeConfig, type EventInvokeConfig } from '../async/event-invoke-config.js';
+import { validateFaults } from '../faults/function-faults.js';
 import { parseDestinationArn } from '../destinations/destination-arn.js';
 import {
   DEFAULT_FUNCTION_TIMEOUT_SECONDS,
@@ -26,6 +27,7 @@ const FUNCTION_FIELDS = new Set([
   'description',
   'eventInvokeConfig',
   'deadLetterConfig',
+  'faults',
 ]);
 const EVENT_INVOKE_CONFIG_FIELDS = new Set(['MaximumRetryAttempts', 'MaximumEventAgeInSeconds', 'DestinationConfig']);
 /** Export used when a handler reference names only the file. */
@@ -85,6 +87,7 @@ function validateFunction(
       : integerIn(fields.reservedConcurrency, `${path}.reservedConcurrency`, 0, 1_000_000, 0, issues);
   const eventInvokeConfig = fields.eventInvokeConfig === undefined ? undefined : readEventInvokeConfig(fields.eventInvokeConfig, name, `${path}.eventInvokeConfig`, functions, issues);
   const deadLetterConfig = fields.deadLetterConfig === undefined ? undefined : readDeadLetterConfig(fields.deadLetterConfig, `${path}.deadLetterConfig`, issues);
+  const faults = fields.faults === undefined ? undefined : validateFaults(fields.faults, `${path}.faults`, issues, Date.now());
   if (issues.length > before || !target) return undefined;
   return {
     name,
@@ -94,6 +97,7 @@ function validateFunction(
     ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
     ...(eventInvokeConfig ? { eventInvokeConfig } : {}),
     ...(deadLetterConfig ? { deadLetterConfig } : {}),
+    ...(faults ? { faults } : {}),
   };
 }
 

@@ -102,6 +102,11 @@ export class DestinationQueue implements OnFailureDestinations {
   }
 
   /** A stream mapping's failure record. Resolves once it is a job in Redis; rejects (nothing queued) otherwise. */
+  /** Deliveries of the fleet not delivered yet (queued, being sent, or waiting to retry). */
+  pendingDeliveries(): Promise<number> {
+    return this.jobs.unfinished();
+  }
+
   enqueue(failure: FailureDelivery): Promise<void> {
     return this.enqueueDelivery(streamFailureDelivery(failure, randomUUID()));
   }

@@ -1,4 +1,5 @@
 import type { EventInvokeConfig } from '../async/event-invoke-config.js';
+import type { FunctionFaults } from '../faults/function-faults.js';
 
 /** A function as declared under `functions:` in the configuration, after validation and defaults. */
 export type FunctionTarget =
@@ -19,6 +20,8 @@ export interface FunctionDefinition {
   readonly eventInvokeConfig?: EventInvokeConfig;
   /** Dead-letter queue (SQS queue or SNS topic) of asynchronous events that failed (spec §6.3). */
   readonly deadLetterConfig?: { readonly TargetArn: string };
+  /** Faults injected into its invocations, set in the fleet's store when the service starts. */
+  readonly faults?: FunctionFaults;
 }
 
 /** Lambda's default function timeout, seconds. */

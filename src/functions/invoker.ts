@@ -1,3 +1,5 @@
+import type { InjectedFault } from '../faults/function-faults.js';
+
 /**
  * The one contract every function target implements (module handler, HTTP URL, Lambda ARN).
  *
@@ -17,6 +19,8 @@ interface OutcomeBase {
   readonly executedVersion: string;
   /** What the function logged during this invocation, when asked with `logType: 'Tail'` and the target can tell. */
   readonly log?: string;
+  /** Set when an injected fault shaped this outcome (see src/faults): which one. */
+  readonly injectedFault?: InjectedFault;
 }
 
 /** The function ran and returned; `payload` is its result as JSON text (`null` for undefined). */

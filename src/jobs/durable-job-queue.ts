@@ -180,6 +180,12 @@ export class DurableJobQueue<T> {
     });
   }
 
+  /** Jobs not finished yet, fleet-wide: waiting, delayed (retry backoff) or being run. */
+  async unfinished(): Promise<number> {
+    const counts = await this.openQueue().getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+    return Object.values(counts).reduce((sum, count) => sum + (count ?? 0), 0);
+  }
+
   /** Job counts by state; one count in flight at a time, rejected after {@link JOB_COUNT_TIMEOUT_MS}. */
   async counts(): Promise<JobCounts> {
     const queue = this.queue;

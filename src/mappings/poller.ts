@@ -10,6 +10,8 @@ import type { MappingStatus } from './mapping-status.js';
 import type { Lifecycle } from '../runtime/lifecycle.js';
 import type { OnFailureDestinations } from '../destinations/on-failure-destination.js';
 import type { FleetSlots } from '../concurrency/fleet-slots.js';
+import type { MappingJournal } from '../journal/journal-entry.js';
+import type { ActivityRegistry } from '../idle/activity-registry.js';
 
 /**
  * A poller runs one event source mapping: it reads the source, batches, invokes the function and settles
@@ -47,6 +49,10 @@ export interface PollerContext {
   readonly slots: FleetSlots;
   /** Streams: pause between polls of a shard that is caught up (AWS: 1 s). */
   readonly streamIdlePollIntervalMs: number;
+  /** Where each invocation and what followed it is recorded. @defaultValue a journal that keeps nothing */
+  readonly journal?: MappingJournal;
+  /** Where a polling poller registers what it still has to do (`POST /_esm/wait-idle`). */
+  readonly activity?: ActivityRegistry;
 }
 
 export type PollerFactory = (context: PollerContext) => Poller;

@@ -58,6 +58,16 @@ export class RedisKeys {
     return `${this.prefix}:fn:{${functionName}}:slots`;
   }
 
+  /** String: the faults injected into one function's invocations (JSON), shared by the fleet. */
+  functionFaults(functionName: string): string {
+    return `${this.prefix}:fn:{${functionName}}:faults`;
+  }
+
+  /** String: how many more invocations the function's faults cover, when they were set with a count. */
+  functionFaultsRemaining(functionName: string): string {
+    return `${this.prefix}:fn:{${functionName}}:faults:remaining`;
+  }
+
   /** Pattern matching every key of one mapping (for removing them when the mapping is deleted). */
   mappingKeysPattern(uuid: string): string {
     return `${this.mapping(uuid)}:*`;
