@@ -84,7 +84,12 @@ export class Service {
     this.slots = new FleetSlots(this.redis, this.workerId, logger.child({ component: 'slots' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
-      const invoker = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
+      const invoker = createInvoker(definition, {
+        aws: this.aws,
+        logger: logger.child({ function: definition.name }),
+        region: config.region,
+        functionOutputLevel: config.log.functionOutput,
+      });
       const fleet = { slots: this.slots, key: this.keys.functionSlots(definition.name) };
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
