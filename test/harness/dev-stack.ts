@@ -11,7 +11,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { serviceEnv, testClients } from './aws-clients.js';
 import { ManagedProcess } from './managed-process.js';
-import { prepareLocalRun, PrerequisiteError, type LocalRun } from './local-run.js';
+import { prepareLocalRun } from './local-run.js';
 import { REPO_ROOT } from './repo-root.js';
 import { TEST_REGION, type ServerName } from './servers.js';
 import { CLI_PATH } from './service-process.js';
@@ -45,12 +45,12 @@ function say(line = ''): void {
   process.stdout.write(`[dev-stack] ${line}\n`);
 }
 
-async function createDemoResources(stack: TestStack): Promise<void> {
+async function createDemoResources(stack: TestStack): Promise<{ queueUrl: string }> {
   const clients = testClients(stack.servers);
   try {
     const { QueueUrl: dlqUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'demo-dlq' }));
     const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
-    await clients.sqs.send(
+    const { QueueUrl: queueUrl } = await clients.sqs.send(
       new CreateQueueCommand({
         QueueName: 'demo-queue',
         Attributes: {
@@ -68,15 +68,14 @@ async function createDemoResources(stack: TestStack): Promise<void> {
       },
       { timeoutMs: 30_000, intervalMs: 200, message: 'Kinesis stream demo-stream did not become ACTIVE' },
     );
+    return { queueUrl: queueUrl ?? '' };
   } finally {
     clients.destroy();
   }
 }
 
-function printUsage(stack: TestStack, servicePort: number): void {
+function printUsage(stack: TestStack, queueUrl: string, servicePort: number): void {
   const { servers } = stack;
-  // Built from the endpoint: the URL fauxqs returns names a host (sqs.<region>.localhost) that may not resolve.
-  const queueUrl = `${servers.fauxqsEndpoint}/${ACCOUNT_ID}/demo-queue`;
   say('servers:');
   say(`  Redis            ${servers.redisUrl}`);
   say(`  SQS / SNS / S3   ${servers.fauxqsEndpoint}   (fauxqs)`);
@@ -96,14 +95,8 @@ function printUsage(stack: TestStack, servicePort: number): void {
 }
 
 async function main(): Promise<number> {
-  let run: LocalRun;
-  try {
-    run = prepareLocalRun(['redis', 'fauxqs', 'kinesis', 'dynamodb'], say);
-  } catch (err) {
-    if (!(err instanceof PrerequisiteError)) throw err;
-    for (const line of err.message.split('\n')) say(line);
-    return 1;
-  }
+  const run = prepareLocalRun(['redis', 'fauxqs', 'kinesis', 'dynamodb'], say);
+  if (!run) return 1;
   const { registry } = run;
   const names = [...run.servers];
   const ports = Object.fromEntries(names.map((name) => [name, portFromEnv(PORT_ENV[name])])) as Record<ServerName, number | undefined>;
@@ -134,8 +127,8 @@ async function main(): Promise<number> {
     // Own process groups: a Ctrl-C in the terminal must not reach the servers before the service drained.
     stack = await startTestStack(names, (name) => ({ port: ports[name], registry, detached: true }));
     if (stopRequested) return 0;
-    await createDemoResources(stack);
-    printUsage(stack, servicePort);
+    const { queueUrl } = await createDemoResources(stack);
+    printUsage(stack, queueUrl, servicePort);
     if (stopRequested) return 0;
     service = await ManagedProcess.start({
       name: 'esm-poller',

@@ -3,11 +3,6 @@ import { ProcessRegistry } from './process-registry.js';
 import { startOrphanWatchdog } from './orphan-watchdog.js';
 import type { ServerName } from './servers.js';
 
-/** A program the run cannot do without is missing; the message says what to install. */
-export class PrerequisiteError extends Error {
-  override readonly name = 'PrerequisiteError';
-}
-
 /** What a run for people (the dev stack, the demo) prepared before starting servers. */
 export interface LocalRun {
   /** Where every process the run starts is recorded; the watchdog stops them if the run dies. */
@@ -21,13 +16,17 @@ export interface LocalRun {
 /**
  * Prepares a run for people: stops what a crashed run left behind, checks the programs the servers need
  * (Redis is required; DynamoDB Local, the only one needing java, is left out with a note when java is
- * missing), creates this process's run file and starts the orphan watchdog on it.
+ * missing), creates this process's run file and starts the orphan watchdog on it. Without Redis it says what
+ * to install and returns undefined: the run cannot go on.
  */
-export function prepareLocalRun(requested: readonly ServerName[], say: (line: string) => void): LocalRun {
+export function prepareLocalRun(requested: readonly ServerName[], say: (line: string) => void): LocalRun | undefined {
   ProcessRegistry.reapCrashedRuns();
   const missing = missingPrograms(requested);
   const required = missing.filter((entry) => entry.servers.includes('redis'));
-  if (required.length > 0) throw new PrerequisiteError(installAdvice(missing).join('\n'));
+  if (required.length > 0) {
+    for (const line of installAdvice(missing)) say(line);
+    return undefined;
+  }
   const skipped = missing.flatMap((entry) => entry.servers);
   if (skipped.length > 0) {
     for (const line of installAdvice(missing)) say(line);
