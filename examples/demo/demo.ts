@@ -16,7 +16,7 @@ import logUpdate from 'log-update';
 import { serviceEnv, testClients, type TestClients } from '../../test/harness/aws-clients.js';
 import { freePort } from '../../test/harness/free-port.js';
 import { lambdaClientFor } from '../../test/harness/lambda-client.js';
-import { prepareLocalRun, type LocalRun } from '../../test/harness/local-run.js';
+import { portFromEnv, prepareLocalRun, type LocalRun } from '../../test/harness/local-run.js';
 import { ManagedProcess } from '../../test/harness/managed-process.js';
 import { REPO_ROOT } from '../../test/harness/repo-root.js';
 import { CLI_PATH } from '../../test/harness/service-process.js';
@@ -163,6 +163,13 @@ async function showScreen(options: {
 }
 
 async function main(): Promise<number> {
+  let chosenPort: number | undefined;
+  try {
+    chosenPort = portFromEnv('DEMO_PORT');
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
   const run = prepareLocalRun(['redis', 'fauxqs', 'kinesis', 'dynamodb'], say);
   if (!run) return 1;
   const { registry } = run;
@@ -199,7 +206,7 @@ async function main(): Promise<number> {
     const resources = await createDemoResources(clients, stack.servers.dynamodbEndpoint !== '');
     if (stopRequested) return 0;
 
-    const port = process.env.DEMO_PORT ? Number(process.env.DEMO_PORT) : await freePort();
+    const port = chosenPort ?? (await freePort());
     const serviceUrl = `http://127.0.0.1:${port}`;
     const logFile = join(tmpdir(), `esm-poller-demo-${process.pid}.log`);
     const handlerLines: string[] = [];

@@ -11,7 +11,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { serviceEnv, testClients } from './aws-clients.js';
 import { ManagedProcess } from './managed-process.js';
-import { prepareLocalRun } from './local-run.js';
+import { portFromEnv, prepareLocalRun } from './local-run.js';
 import { REPO_ROOT } from './repo-root.js';
 import { TEST_REGION, type ServerName } from './servers.js';
 import { CLI_PATH } from './service-process.js';
@@ -32,14 +32,6 @@ const PORT_ENV: Record<ServerName, string> = {
   kinesis: 'DEV_KINESIS_PORT',
   dynamodb: 'DEV_DYNAMODB_PORT',
 };
-
-function portFromEnv(variable: string): number | undefined {
-  const value = process.env[variable];
-  if (value === undefined || value === '') return undefined;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${variable}: "${value}" is not a port number`);
-  return port;
-}
 
 function say(line = ''): void {
   process.stdout.write(`[dev-stack] ${line}\n`);
@@ -95,12 +87,20 @@ function printUsage(stack: TestStack, queueUrl: string, servicePort: number): vo
 }
 
 async function main(): Promise<number> {
-  const run = prepareLocalRun(['redis', 'fauxqs', 'kinesis', 'dynamodb'], say);
+  const all: ServerName[] = ['redis', 'fauxqs', 'kinesis', 'dynamodb'];
+  let ports: Record<ServerName, number | undefined>;
+  let servicePort: number;
+  try {
+    ports = Object.fromEntries(all.map((name) => [name, portFromEnv(PORT_ENV[name])])) as Record<ServerName, number | undefined>;
+    servicePort = portFromEnv('DEV_SERVICE_PORT') ?? portFromEnv('PORT') ?? DEFAULT_SERVICE_PORT;
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+    return 1;
+  }
+  const run = prepareLocalRun(all, say);
   if (!run) return 1;
   const { registry } = run;
   const names = [...run.servers];
-  const ports = Object.fromEntries(names.map((name) => [name, portFromEnv(PORT_ENV[name])])) as Record<ServerName, number | undefined>;
-  const servicePort = portFromEnv('DEV_SERVICE_PORT') ?? portFromEnv('PORT') ?? DEFAULT_SERVICE_PORT;
 
   let stopRequested: StopReason | undefined;
   let service: ManagedProcess | undefined;

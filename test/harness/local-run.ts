@@ -38,3 +38,12 @@ export function prepareLocalRun(requested: readonly ServerName[], say: (line: st
   startOrphanWatchdog(registry);
   return { registry, servers: requested.filter((name) => !skipped.includes(name)), skipped };
 }
+
+/** The port number in environment variable `variable`, or undefined when it is unset or empty. */
+export function portFromEnv(variable: string): number | undefined {
+  const value = process.env[variable];
+  if (value === undefined || value === '') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${variable}: "${value}" is not a port number`);
+  return port;
+}
