@@ -104,7 +104,12 @@ export class Service {
     this.faults = new FaultRegistry(this.redis, this.keys, [...config.functions.keys()], logger.child({ component: 'faults' }));
     const functions = new Map<string, LambdaFunction>();
     for (const definition of config.functions.values()) {
-      const target = createInvoker(definition, { aws: this.aws, logger: logger.child({ function: definition.name }), region: config.region });
+      const target = createInvoker(definition, {
+        aws: this.aws,
+        logger: logger.child({ function: definition.name }),
+        region: config.region,
+        functionOutputLevel: config.log.functionOutput,
+      });
       const invoker = new FaultInjectingInvoker(definition.name, definition.timeoutSeconds, target, this.faults);
       const fleet = { slots: this.slots, key: this.keys.functionSlots(definition.name) };
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));

@@ -10,6 +10,7 @@ import {
   DEFAULT_ASYNC_CONCURRENCY,
   DEFAULT_ASYNC_TIME_SCALE,
   DEFAULT_DRAIN_TIMEOUT_SECONDS,
+  DEFAULT_FUNCTION_OUTPUT_LEVEL,
   DEFAULT_REDIS_KEY_PREFIX,
   DEFAULT_REDIS_URL,
   DEFAULT_SERVER_HOST,
@@ -93,7 +94,7 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
 
   const redis = section(root, 'redis', REDIS_FIELDS, issues);
   const server = section(root, 'server', ['host', 'port', 'credentials'], issues);
-  const log = section(root, 'log', ['level'], issues);
+  const log = section(root, 'log', ['level', 'functionOutput'], issues);
   const shutdown = section(root, 'shutdown', ['drainTimeoutSeconds'], issues);
   const streams = section(root, 'streams', ['idlePollIntervalMs'], issues);
   const asyncSection = section(root, 'async', ['concurrency', 'timeScale'], issues);
@@ -103,10 +104,8 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
     issues.push({ path: 'journal.records', message: `${JSON.stringify(journalRecords)} is not one of ${JOURNAL_RECORD_MODES.join(', ')}` });
   }
 
-  const level = log.level ?? 'info';
-  if (!LOG_LEVELS.includes(level as LogLevel)) {
-    issues.push({ path: 'log.level', message: `${JSON.stringify(level)} is not one of ${LOG_LEVELS.join(', ')}` });
-  }
+  const level = logLevelOr(log.level, 'info', 'log.level', issues);
+  const functionOutput = logLevelOr(log.functionOutput, DEFAULT_FUNCTION_OUTPUT_LEVEL, 'log.functionOutput', issues);
 
   return {
     functions,
@@ -122,7 +121,7 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
       port: integerIn(server.port, 'server.port', 0, 65535, DEFAULT_SERVER_PORT, issues),
       credentials: readCredentials(server.credentials, issues),
     },
-    log: { level: level as LogLevel },
+    log: { level, functionOutput },
     region: String(region),
     shutdown: { drainTimeoutSeconds: integerIn(shutdown.drainTimeoutSeconds, 'shutdown.drainTimeoutSeconds', 0, 3600, DEFAULT_DRAIN_TIMEOUT_SECONDS, issues) },
     streams: {
@@ -221,6 +220,15 @@ function redisUrl(value: string, issues: ValidationIssue[]): string {
     return DEFAULT_REDIS_URL;
   }
   return value;
+}
+
+function logLevelOr(value: unknown, fallback: LogLevel, path: string, issues: ValidationIssue[]): LogLevel {
+  if (value === undefined || value === null) return fallback;
+  if (!LOG_LEVELS.includes(value as LogLevel)) {
+    issues.push({ path, message: `${JSON.stringify(value)} is not one of ${LOG_LEVELS.join(', ')}` });
+    return fallback;
+  }
+  return value as LogLevel;
 }
 
 function stringOr(value: unknown, fallback: string, path: string, issues: ValidationIssue[]): string {

@@ -14,7 +14,11 @@ export interface ServiceConfig {
     /** Access keys the API accepts; when any are set, every API request must carry a SigV4 signature made with one. */
     readonly credentials: readonly ApiCredential[];
   };
-  readonly log: { readonly level: LogLevel };
+  readonly log: {
+    readonly level: LogLevel;
+    /** Level at which what `handler:` functions print is logged (`function_log`); below `level` it is hidden. */
+    readonly functionOutput: LogLevel;
+  };
   /** Region used in the ARNs of configured functions and for SDK clients without a region of their own. */
   readonly region: string;
   readonly shutdown: { readonly drainTimeoutSeconds: number };
@@ -39,6 +43,8 @@ export interface ApiCredential {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** What handlers print is shown at the default log level, as Lambda's log stream shows it. */
+export const DEFAULT_FUNCTION_OUTPUT_LEVEL: LogLevel = 'info';
 /** Port of the HTTP server (Lambda API, /metrics, /healthz, /readyz) when neither config nor --port sets one. */
 export const DEFAULT_SERVER_PORT = 9050;
 export const DEFAULT_SERVER_HOST = '127.0.0.1';

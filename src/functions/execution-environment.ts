@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { exitErrorObject, outOfMemoryErrorObject, type LambdaErrorObject } from './function-error.js';
 import type { HandlerWorkerData, ParentMessage, WorkerMessage } from './handler-worker-protocol.js';
 import type { Logger } from '../observability/logger.js';
+import type { LogLevel } from '../config/service-config.js';
 
 /** The compiled worker entry, next to this file. */
 const HANDLER_WORKER_URL = new URL('./handler-worker.js', import.meta.url);
@@ -44,6 +45,8 @@ export interface ExecutionEnvironmentOptions {
   /** Longest time the module may take to load, milliseconds. */
   readonly initTimeoutMs: number;
   readonly logger: Logger;
+  /** Level of the `function_log` events that carry what the handler prints (`log.functionOutput`). */
+  readonly outputLevel: LogLevel;
 }
 
 interface PendingRun {
@@ -186,7 +189,7 @@ export class ExecutionEnvironment {
       case 'log':
         // The Node.js runtime's line format: timestamp, request id, level, message.
         this.pending?.logs?.push(`${new Date().toISOString()}\t${message.requestId ?? this.pending.requestId}\t${message.level}\t${message.text}\n`);
-        this.logger.debug({ functionName: this.options.data.functionName, requestId: message.requestId ?? this.lastRequestId, logLevel: message.level, text: message.text }, 'function_log');
+        this.logOutput({ requestId: message.requestId ?? this.lastRequestId, logLevel: message.level, text: message.text });
         return;
     }
   }
@@ -227,7 +230,12 @@ export class ExecutionEnvironment {
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('line', (text) => {
       this.pending?.logs?.push(`${text}\n`);
-      this.logger.debug({ functionName: this.options.data.functionName, requestId: this.pending?.requestId ?? this.lastRequestId, stream: name, text }, 'function_log');
+      this.logOutput({ requestId: this.pending?.requestId ?? this.lastRequestId, stream: name, text });
     });
+  }
+
+  /** One line of the handler's output, tagged like Lambda's log stream: function, stream name, request id. */
+  private logOutput(fields: { requestId: string | undefined; text: string; logLevel?: string; stream?: 'stdout' | 'stderr' }): void {
+    this.logger[this.options.outputLevel]({ functionName: this.options.data.functionName, ...fields }, 'function_log');
   }
 }

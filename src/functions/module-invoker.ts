@@ -14,6 +14,7 @@ import { ExecutionEnvironment } from './execution-environment.js';
 import { WorkerPool } from './worker-pool.js';
 import { InvalidRequestContentError, InvokerClosedError, InvokerInternalError } from './invoke-error.js';
 import type { Logger } from '../observability/logger.js';
+import { DEFAULT_FUNCTION_OUTPUT_LEVEL, type LogLevel } from '../config/service-config.js';
 import { once } from '../runtime/lifecycle.js';
 import { InFlight } from '../runtime/in-flight.js';
 
@@ -36,6 +37,8 @@ export interface ModuleInvokerOptions {
   readonly initTimeoutMs?: number;
   /** @defaultValue MAX_CONCURRENT_ENVIRONMENTS */
   readonly maxConcurrency?: number;
+  /** Level of the `function_log` events carrying what handlers print. @defaultValue DEFAULT_FUNCTION_OUTPUT_LEVEL */
+  readonly outputLevel?: LogLevel;
 }
 
 /**
@@ -63,6 +66,7 @@ export class ModuleInvoker implements Invoker {
     this.maxConcurrency = options.maxConcurrency ?? MAX_CONCURRENT_ENVIRONMENTS;
     this.initTimeoutMs = options.initTimeoutMs ?? INIT_TIMEOUT_MS;
     const initTimeoutMs = this.initTimeoutMs;
+    const outputLevel = options.outputLevel ?? DEFAULT_FUNCTION_OUTPUT_LEVEL;
     this.pool = new WorkerPool(
       () =>
         new ExecutionEnvironment({
@@ -80,6 +84,7 @@ export class ModuleInvoker implements Invoker {
           memorySizeMb: definition.memorySizeMb,
           initTimeoutMs,
           logger: this.logger,
+          outputLevel,
         }),
       options.idleTimeoutMs ?? IDLE_ENVIRONMENT_TIMEOUT_MS,
     );

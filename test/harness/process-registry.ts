@@ -35,6 +35,11 @@ export class ProcessRegistry {
     return registry;
   }
 
+  /** The registry kept in `file`, e.g. one whose owner handed its path to a watchdog. */
+  static open(file: string): ProcessRegistry {
+    return new ProcessRegistry(file);
+  }
+
   /** The registry of the run this process belongs to, or undefined outside a harness run. */
   static current(): ProcessRegistry | undefined {
     const file = process.env[RUN_FILE_ENV];

@@ -146,7 +146,7 @@ describe('ModuleInvoker: logs and shutdown', () => {
       expect.arrayContaining(['hello from the handler { n: 7 }', 'an error line', 'raw stdout line', 'raw stderr line']),
     );
     for (const line of logs) {
-      expect(line).toMatchObject({ level: 20, functionName: definition.name, requestId });
+      expect(line).toMatchObject({ level: 30, functionName: definition.name, requestId });
     }
   });
 

@@ -27,7 +27,7 @@ describe('parseConfig', () => {
     expect(config.eventSourceMappings).toEqual([]);
     expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'esm-poller', commandTimeoutMs: 5000, replicaWait: { replicas: 0, timeoutMs: 1000 } });
     expect(config.server).toEqual({ host: '127.0.0.1', port: DEFAULT_SERVER_PORT, credentials: [] });
-    expect(config.log.level).toBe('info');
+    expect(config.log).toEqual({ level: 'info', functionOutput: 'info' });
     expect(config.region).toBe('us-east-1');
     expect(config.shutdown.drainTimeoutSeconds).toBe(30);
     expect(config.streams.idlePollIntervalMs).toBe(1000);
@@ -205,9 +205,10 @@ describe('parseConfig', () => {
   });
 
   it('reports unknown sections, bad ports and log levels', () => {
-    expect(issuesOf('colour: red\nserver: { port: 70000 }\nlog: { level: loud }\nredis: { url: 5 }')).toEqual([
+    expect(issuesOf('colour: red\nserver: { port: 70000 }\nlog: { level: loud, functionOutput: shout }\nredis: { url: 5 }')).toEqual([
       'colour: is not a supported field',
       'log.level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
+      'log.functionOutput: "shout" is not one of fatal, error, warn, info, debug, trace, silent',
       'redis.url: 5 must be a non-empty string',
       'server.port: 70000 is out of range 0..65535',
     ]);
