@@ -220,6 +220,7 @@ async function main(): Promise<number> {
     if (resources.ordersStreamArn) {
       const uuid = await createCdcMapping(serviceUrl, resources.ordersStreamArn);
       notes.push(`order-cdc's mapping ${uuid} was created through the Lambda API (CreateEventSourceMapping, @aws-sdk/client-lambda)`);
+      notes.push("DynamoDB Local rounds a record's creation time down to the minute (AWS: to the second), so order-cdc's iterator age climbs to 60 s and drops back");
     } else {
       notes.push('DynamoDB Streams is left out: install java to see it');
     }

@@ -43,7 +43,8 @@ describe('npm run dev', () => {
     expect(run.output()).toContain('--data fileb:///tmp/click.json');
     expect(run.output()).toContain('AWS_DEFAULT_REGION=us-east-1');
     expect(run.output()).not.toContain('--cli-binary-format');
-    expect(run.output()).not.toContain('NodeDeprecationWarning');
+    // The SDK's notice that its releases after January 2027 need Node 22, switched off by its documented variable.
+    expect(run.output()).not.toContain('NodeVersionSupportWarning');
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
 
@@ -55,5 +56,25 @@ describe('npm run dev', () => {
     expect(await run.process.exited).toBe(0);
     expect(run.output()).toContain('[dev-stack] stopped');
     expect(await leftoversOf(started, STOPPED_TIMEOUT_MS)).toEqual([]);
+  });
+
+  it('stops everything when its parent process ends (a process manager killed outright)', async () => {
+    const path = pathWithOnly(['redis-server']);
+    cleanups.push(path.remove);
+    const port = await freePort();
+    // A shell stands for `npm run dev`: it runs the dev stack in the background and is then killed.
+    run = await startLocalRun('/bin/sh', { PATH: path.path, DEV_SERVICE_PORT: String(port) }, [
+      '-c',
+      `"${process.execPath}" ${DEV_STACK} & echo "dev-stack pid $!"; wait`,
+    ]);
+    const pid = Number((await waitFor(() => /dev-stack pid (\d+)/.exec(run!.output())))[1]);
+    await waitFor(() => run!.output().includes('"msg":"service_started"'), { timeoutMs: STARTED_TIMEOUT_MS, message: 'the dev stack did not start the service' });
+    const started = [...processesOfRun(pid), ...processesOfRun(run.process.pid).filter((entry) => entry.pid === pid)];
+    expect(started).toHaveLength(6);
+
+    run.process.kill();
+    await waitFor(() => run!.output().includes('[dev-stack] the parent process ended: stopping the service, then the servers'), { timeoutMs: 10_000 });
+    expect(await leftoversOf(started, STOPPED_TIMEOUT_MS)).toEqual([]);
+    expect(run.output()).toContain('[dev-stack] stopped');
   });
 });

@@ -27,15 +27,21 @@ export function pathWithOnly(programs: readonly string[]): { path: string; remov
   return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs `node <script>` from the repository root with `env` over this process's environment. */
-export async function startLocalRun(script: string, env: Record<string, string>): Promise<LocalRunProcess> {
+/**
+ * Runs `node <script>` from the repository root with `env` over this process's environment; with `args`,
+ * runs `script` itself as the command with those arguments.
+ */
+export async function startLocalRun(script: string, env: Record<string, string>, args?: readonly string[]): Promise<LocalRunProcess> {
   let output = '';
+  // The test run switches the SDK's Node version notice off for everything it starts; these programs must do it themselves.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   const child = await ManagedProcess.start({
     name: script,
-    command: process.execPath,
-    args: [join(REPO_ROOT, script)],
+    command: args ? script : process.execPath,
+    args: args ?? [join(REPO_ROOT, script)],
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: childEnv,
     outputLimitChars: 1_000_000,
     onStdoutLine: (line) => {
       output += `${line}\n`;
