@@ -122,6 +122,9 @@ export class Service {
       aws: this.aws,
       metrics: this.metrics,
       logger: logger.child({ component: 'destinations' }),
+      reportDestinationProblem: (uuid, problem) => {
+        this.mappingStore.setStatus(uuid, { destinationProblem: problem }).catch((err: unknown) => logger.warn({ err, esmUuid: uuid }, 'status_write_failed'));
+      },
     });
     this.mappingStore = new RedisMappingStore(this.redis, this.keys);
     this.supervisor = new MappingSupervisor({

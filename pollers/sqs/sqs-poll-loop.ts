@@ -172,13 +172,14 @@ export class SqsPollLoop {
         if (this.stopping) continue;
         failures += 1;
         this.context.metrics.pollingErrors.inc(this.labels);
-        this.context.status.record(readProblem(err));
+        this.context.status.sourceFailed(readProblem(err));
         this.context.logger.warn({ err, attempt: failures }, 'receive_failed');
         if (holding) return { batch, carry, sealedBy: 'window' };
         state.queueLooksIdle = true;
         await sleep(exponentialDelayMs(ERROR_BACKOFF, failures), this.stopSignal);
         continue;
       }
+      this.context.status.sourceRead();
       state.queueLooksIdle = messages.length === 0;
       setup.scaler.recordReceive(messages.length, requested, Date.now() - sentAt);
       if (messages.length === 0) {

@@ -192,7 +192,7 @@ export class StreamPoller<R> implements Poller {
           job.failures += 1;
           const delayMs = Math.min(job.intervalMs, exponentialDelayMs(ERROR_BACKOFF, job.failures));
           this.context.metrics.pollingErrors.inc(this.labels);
-          this.context.status.record(readProblem(err));
+          this.context.status.sourceFailed(readProblem(err));
           this.logger.warn({ err, job: job.name, failures: job.failures, delayMs }, 'stream_poller_job_failed');
           job.next = performance.now() + delayMs;
         }
@@ -247,6 +247,7 @@ export class StreamPoller<R> implements Poller {
       this.markedStarted = true;
     }
     const listed = await this.source.reader.listShards(signal);
+    this.context.status.sourceRead();
     const shardIds = listed.map((shard) => shard.shardId);
     let checkpoints = await this.checkpoints.getMany(shardIds);
     if (this.context.mapping.StartingPosition === 'LATEST' && this.source.reader.supportsAtTimestamp) {

@@ -217,7 +217,7 @@ class EventSourceMappingRoutes {
     return mappingConfiguration(record, {
       region: this.api.region,
       functionArn: fn?.arn ?? `arn:aws:lambda:${this.api.region}:${LOCAL_ACCOUNT_ID}:function:${record.mapping.FunctionName}`,
-      lastProcessingResult: record.mapping.sourceKind === 'sqs' ? undefined : await this.api.store.lastProcessingResult(record.mapping.UUID),
+      status: await this.api.store.status(record.mapping.UUID),
     });
   }
 }

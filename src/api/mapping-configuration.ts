@@ -1,4 +1,4 @@
-import type { StoredMapping } from '../mappings/mapping-store.js';
+import type { SharedMappingStatus, StoredMapping } from '../mappings/mapping-store.js';
 import { NO_RECORDS_PROCESSED } from '../mappings/mapping-status.js';
 import { LOCAL_ACCOUNT_ID } from '../functions/function-definition.js';
 
@@ -21,8 +21,8 @@ export interface ConfigurationContext {
   readonly region: string;
   /** The unqualified ARN of the mapped function. */
   readonly functionArn: string;
-  /** The mapping's `LastProcessingResult` from the store; undefined when nothing was processed yet. */
-  readonly lastProcessingResult: string | undefined;
+  /** What the replicas running the mapping reported (fields absent when nothing was reported). */
+  readonly status: Partial<SharedMappingStatus>;
 }
 
 /**
@@ -33,6 +33,11 @@ export interface ConfigurationContext {
 export function mappingConfiguration(record: StoredMapping, context: ConfigurationContext): Record<string, unknown> {
   const m = record.mapping;
   const stream = m.sourceKind !== 'sqs';
+  const { status } = context;
+  // A failing on-failure destination stands until it takes a delivery again; otherwise the latest batch's result.
+  const lastProcessingResult = status.destinationProblem ?? status.lastProcessingResult ?? NO_RECORDS_PROCESSED;
+  // An enabled mapping whose source cannot be read says why in its state reason (SQS reports nothing else).
+  const stateTransitionReason = record.state === 'Enabled' && status.sourceProblem ? status.sourceProblem : record.stateTransitionReason;
   return {
     UUID: m.UUID,
     ...(stream ? { StartingPosition: m.StartingPosition } : {}),
@@ -44,9 +49,9 @@ export function mappingConfiguration(record: StoredMapping, context: Configurati
     ...(m.FilterCriteria ? { FilterCriteria: { Filters: m.FilterCriteria.Filters.map((filter) => ({ Pattern: filter.Pattern })) } } : {}),
     FunctionArn: context.functionArn,
     LastModified: record.lastModifiedMs / 1000,
-    ...(stream ? { LastProcessingResult: context.lastProcessingResult ?? NO_RECORDS_PROCESSED } : {}),
+    ...(stream ? { LastProcessingResult: lastProcessingResult } : {}),
     State: record.state,
-    StateTransitionReason: record.stateTransitionReason,
+    StateTransitionReason: stateTransitionReason,
     ...(stream
       ? {
           DestinationConfig: { OnFailure: m.DestinationConfig?.OnFailure?.Destination ? { Destination: m.DestinationConfig.OnFailure.Destination } : {} },

@@ -41,6 +41,11 @@ export interface DestinationQueueOptions {
   readonly maxBackoffMs?: number;
   /** @defaultValue {@link DEFAULT_DELIVERY_CONCURRENCY} */
   readonly concurrency?: number;
+  /**
+   * Told after each attempt to deliver a stream mapping's failure record: the problem (`PROBLEM: …`) when it
+   * failed, undefined when it was delivered. The mapping's `LastProcessingResult` shows it meanwhile.
+   */
+  readonly reportDestinationProblem?: (mappingUuid: string, problem: string | undefined) => void;
 }
 
 /**
@@ -141,11 +146,18 @@ export class DestinationQueue implements OnFailureDestinations {
     } catch (err) {
       if (attempt.signal.aborted) throw err;
       this.countFailure(delivery);
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.reportProblem(delivery, `PROBLEM: On-failure destination delivery failed: ${delivery.destinationArn}: ${error.name}: ${error.message}`);
       if (err instanceof PermanentDestinationError) throw new PermanentJobError(`${err.name}: ${err.message}`);
       throw err;
     }
     if (delivery.kind === 'stream-failure') this.options.metrics.onFailureDestinationDeliveredEvents.inc(delivery.labels, delivery.eventCount);
+    this.reportProblem(delivery, undefined);
     this.logger.debug({ jobId: attempt.id, ...logFields(delivery), attempt: attempt.attemptsMade + 1 }, 'destination_delivered');
+  }
+
+  private reportProblem(delivery: QueuedDelivery, problem: string | undefined): void {
+    if (delivery.kind === 'stream-failure' && delivery.labels.mapping) this.options.reportDestinationProblem?.(delivery.labels.mapping, problem);
   }
 
   private countFailure(delivery: QueuedDelivery): void {

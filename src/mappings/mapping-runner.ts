@@ -107,7 +107,7 @@ export class MappingRunner {
       await poller.stop().catch(() => undefined);
       this.startFailures += 1;
       this.retryAtMs = Date.now() + exponentialDelayMs(START_RETRY_BACKOFF, this.startFailures);
-      this.context.status.record(sourceProblem(startError.message));
+      this.context.status.sourceFailed(sourceProblem(startError.message));
       this.context.logger.warn({ err: startError, attempt: this.startFailures }, 'mapping_start_failed');
       return { revision, startError };
     }

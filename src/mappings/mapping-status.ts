@@ -28,10 +28,16 @@ export function readProblem(err: unknown): string {
 /** How often an unchanged result is written again, so one replica's stale report does not stand for long. */
 const REFRESH_MS = 5_000;
 
-export type StatusSink = (result: string) => void;
+/** Shares a mapping's status with the fleet: its `LastProcessingResult`, and the source problem standing now (if any). */
+export type StatusSink = (result: string, sourceProblem: string | undefined) => void;
 
 export class MappingStatus {
   lastProcessingResult: string = NO_RECORDS_PROCESSED;
+  /**
+   * Why the source cannot be read now (`PROBLEM: …`), until it is read again. The API reports it as the mapping's
+   * `StateTransitionReason`: for SQS, which has no `LastProcessingResult`, it is the only place a user sees it.
+   */
+  sourceProblem: string | undefined;
   private sharedAtMs = 0;
 
   constructor(
@@ -41,11 +47,26 @@ export class MappingStatus {
 
   /** Records the outcome of the latest batch. */
   record(result: string): void {
-    const changed = result !== this.lastProcessingResult;
+    this.update(result, this.sourceProblem);
+  }
+
+  /** The source could not be read (or refused the mapping): `problem` stands until {@link sourceRead}. */
+  sourceFailed(problem: string): void {
+    this.update(problem, problem);
+  }
+
+  /** The source was read: a problem reading it no longer stands. Cheap when none did. */
+  sourceRead(): void {
+    if (this.sourceProblem !== undefined) this.update(this.lastProcessingResult, undefined);
+  }
+
+  private update(result: string, sourceProblem: string | undefined): void {
+    const changed = result !== this.lastProcessingResult || sourceProblem !== this.sourceProblem;
     this.lastProcessingResult = result;
+    this.sourceProblem = sourceProblem;
     if (changed || this.now() - this.sharedAtMs >= REFRESH_MS) {
       this.sharedAtMs = this.now();
-      this.sink(result);
+      this.sink(result, sourceProblem);
     }
   }
 }

@@ -57,6 +57,16 @@ export interface MappingPage {
   readonly nextMarker?: string;
 }
 
+/** What the replicas running a mapping report about it, shared through the store. */
+export interface SharedMappingStatus {
+  /** `LastProcessingResult`. */
+  readonly lastProcessingResult: string;
+  /** A problem reading the source that stands now (`PROBLEM: …`); the API shows it as `StateTransitionReason`. */
+  readonly sourceProblem: string | undefined;
+  /** The last failed delivery to the on-failure destination (`PROBLEM: …`), cleared by the next delivery. */
+  readonly destinationProblem: string | undefined;
+}
+
 /** Every record of the store and its fleet marker at one instant. */
 export interface StoreSnapshot {
   readonly records: StoredMapping[];
@@ -116,8 +126,8 @@ export interface MappingStore {
   declarations(): Promise<Map<string, string>>;
   /** Forgets a declaration (its mapping left the configuration file). */
   forgetDeclaration(uuid: string): Promise<void>;
-  /** Sets a mapping's `LastProcessingResult` for every replica to read. */
-  setLastProcessingResult(uuid: string, result: string): Promise<void>;
-  /** `LastProcessingResult` of a mapping; undefined when none was recorded. */
-  lastProcessingResult(uuid: string): Promise<string | undefined>;
+  /** Sets a mapping's status for every replica to read: a field given as undefined is cleared. */
+  setStatus(uuid: string, status: Partial<SharedMappingStatus>): Promise<void>;
+  /** A mapping's status as last shared (fields never set are absent). */
+  status(uuid: string): Promise<Partial<SharedMappingStatus>>;
 }

@@ -184,8 +184,8 @@ export class MappingSupervisor {
     let runner = this.runners.get(uuid);
     if (!runner) {
       const logger = this.options.logger.child({ esmUuid: uuid });
-      const status = new MappingStatus((result) => {
-        this.options.store.setLastProcessingResult(uuid, result).catch((err: unknown) => logger.warn({ err }, 'status_write_failed'));
+      const status = new MappingStatus((result, sourceProblem) => {
+        this.options.store.setStatus(uuid, { lastProcessingResult: result, sourceProblem }).catch((err: unknown) => logger.warn({ err }, 'status_write_failed'));
       });
       runner = new MappingRunner(uuid, { createPoller: this.options.createPoller, status, logger });
       this.runners.set(uuid, runner);

@@ -11,6 +11,7 @@ import {
   type MappingPage,
   type MappingRecordInput,
   type MappingStore,
+  type SharedMappingStatus,
   type StoreSnapshot,
   type StoredMapping,
 } from './mapping-store.js';
@@ -217,12 +218,23 @@ export class RedisMappingStore implements MappingStore {
     await this.redis.hdel(this.k.declarations, uuid);
   }
 
-  async setLastProcessingResult(uuid: string, result: string): Promise<void> {
-    await this.redis.hset(this.keys.status(uuid), 'lastProcessingResult', result);
+  async setStatus(uuid: string, status: Partial<SharedMappingStatus>): Promise<void> {
+    const key = this.keys.status(uuid);
+    const set = Object.entries(status).filter((entry): entry is [string, string] => entry[1] !== undefined);
+    const cleared = Object.entries(status).filter(([, value]) => value === undefined).map(([field]) => field);
+    const transaction = this.redis.multi();
+    if (set.length > 0) transaction.hset(key, Object.fromEntries(set));
+    if (cleared.length > 0) transaction.hdel(key, ...cleared);
+    await transaction.exec();
   }
 
-  async lastProcessingResult(uuid: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.keys.status(uuid), 'lastProcessingResult')) ?? undefined;
+  async status(uuid: string): Promise<Partial<SharedMappingStatus>> {
+    const fields = await this.redis.hgetall(this.keys.status(uuid));
+    return {
+      ...(fields.lastProcessingResult ? { lastProcessingResult: fields.lastProcessingResult } : {}),
+      ...(fields.sourceProblem ? { sourceProblem: fields.sourceProblem } : {}),
+      ...(fields.destinationProblem ? { destinationProblem: fields.destinationProblem } : {}),
+    };
   }
 }
 

@@ -175,7 +175,7 @@ describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
       DestinationConfig: { OnFailure: { Destination: destination } },
     });
     await fixture.settle(created.UUID!);
-    await fixture.store.setLastProcessingResult(created.UUID!, 'OK');
+    await fixture.store.setStatus(created.UUID!, { lastProcessingResult: 'OK' });
     const cleared = await fixture.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, DestinationConfig: { OnFailure: { Destination: '' } } }));
     expect(cleared.DestinationConfig).toEqual({ OnFailure: {} });
     expect(cleared.LastProcessingResult).toBe('OK');

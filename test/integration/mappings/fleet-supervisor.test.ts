@@ -131,7 +131,7 @@ describe('mappings shared by the fleet: every replica follows the store', () => 
     await waitFor(() => [...delivered(files[0]), ...delivered(files[1])].includes('after-enable'), { message: 'not polled again after enable' });
 
     record = (await store.get(mapping.UUID))!;
-    await store.setLastProcessingResult(mapping.UUID, 'OK');
+    await store.setStatus(mapping.UUID, { lastProcessingResult: 'OK' });
     await store.replace(mapping.UUID, record.revision, { ...record, state: 'Deleting' });
     await waitFor(async () => (await store.get(mapping.UUID)) === undefined, { message: 'delete never completed', timeoutMs: 10_000 });
     await waitFor(onEvery(undefined as unknown as string), { message: 'a replica still lists the deleted mapping' });

@@ -133,10 +133,17 @@ describe('Redis mapping store', () => {
     expect(await fleet.get(mapping.UUID)).toMatchObject({ state: 'Disabling', revision: 3, mapping: { BatchSize: 10, Enabled: false } });
   });
 
-  it('shares LastProcessingResult', async () => {
+  it('shares a mapping status: a field given as undefined is cleared, the others stay', async () => {
     const uuid = '51111111-2222-4333-8444-555555555555';
-    expect(await store.lastProcessingResult(uuid)).toBeUndefined();
-    await store.setLastProcessingResult(uuid, 'OK');
-    expect(await store.lastProcessingResult(uuid)).toBe('OK');
+    expect(await store.status(uuid)).toEqual({});
+    await store.setStatus(uuid, { lastProcessingResult: 'PROBLEM: Source not found: gone', sourceProblem: 'PROBLEM: Source not found: gone' });
+    await store.setStatus(uuid, { destinationProblem: 'PROBLEM: On-failure destination delivery failed: x' });
+    expect(await store.status(uuid)).toEqual({
+      lastProcessingResult: 'PROBLEM: Source not found: gone',
+      sourceProblem: 'PROBLEM: Source not found: gone',
+      destinationProblem: 'PROBLEM: On-failure destination delivery failed: x',
+    });
+    await store.setStatus(uuid, { lastProcessingResult: 'OK', sourceProblem: undefined });
+    expect(await store.status(uuid)).toEqual({ lastProcessingResult: 'OK', destinationProblem: 'PROBLEM: On-failure destination delivery failed: x' });
   });
 });

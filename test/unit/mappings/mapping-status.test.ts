@@ -22,6 +22,23 @@ describe('MappingStatus', () => {
     expect(shared).toEqual([PROCESSING_OK, PROCESSING_OK, 'PROBLEM: Function call failed']);
   });
 
+  it('keeps a source problem through batch results until the source is read again', () => {
+    const shared: [string, string | undefined][] = [];
+    const status = new MappingStatus((result, problem) => shared.push([result, problem]), () => 0);
+    status.sourceRead(); // nothing to clear: nothing shared
+    status.sourceFailed('PROBLEM: Source not found: gone');
+    status.record(PROCESSING_OK);
+    expect(status.sourceProblem).toBe('PROBLEM: Source not found: gone');
+    status.sourceRead();
+    status.sourceRead();
+    expect(status.sourceProblem).toBeUndefined();
+    expect(shared).toEqual([
+      ['PROBLEM: Source not found: gone', 'PROBLEM: Source not found: gone'],
+      [PROCESSING_OK, 'PROBLEM: Source not found: gone'],
+      [PROCESSING_OK, undefined],
+    ]);
+  });
+
   it('names the cause of a read failure', () => {
     expect(readProblem(named('QueueDoesNotExist', 'The specified queue does not exist.'))).toBe('PROBLEM: Source not found: The specified queue does not exist.');
     expect(readProblem(named('ResourceNotFoundException', 'Stream x not found'))).toBe('PROBLEM: Source not found: Stream x not found');
