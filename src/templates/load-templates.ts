@@ -29,13 +29,26 @@ export interface TemplateLoadOptions {
  */
 export async function loadConfigWithTemplates(options: TemplateLoadOptions): Promise<{ config: ServiceConfig; notes: string[] }> {
   const text = options.configFile ? readFileSync(options.configFile, 'utf8') : '';
-  const region = regionOf(text, options.env);
+  const { declarations, notes } = await readTemplates(options.templates, { env: options.env, region: regionOf(text, options.env), createResources: options.createResources });
+  const config = options.configFile ? loadConfigFile(options.configFile, options.env, declarations) : parseConfig('', options.env, process.cwd(), declarations);
+  return { config, notes };
+}
+
+/**
+ * What the templates declare, merged (a function declared twice is an issue). Throws TemplateError listing every
+ * problem at its template path.
+ */
+export async function readTemplates(
+  templates: readonly string[],
+  options: { readonly env: Env; readonly region: string; readonly createResources: boolean },
+): Promise<{ declarations: TemplateDeclarations; notes: string[] }> {
+  const region = options.region;
   const aws = new AwsClientFactory(options.env);
   const issues: ValidationIssue[] = [];
   const notes: string[] = [];
   const merged = emptyDeclarations();
   try {
-    for (const file of options.templates) {
+    for (const file of templates) {
       const declarations = await readTemplate(file, { region, aws, issues, notes, createResources: options.createResources });
       for (const [name, definition] of Object.entries(declarations.functions)) {
         if (Object.hasOwn(merged.functions, name)) issues.push({ path: declarations.functionPaths[name]!, message: `function ${name} is also declared by ${merged.functionPaths[name]}` });
@@ -49,8 +62,7 @@ export async function loadConfigWithTemplates(options: TemplateLoadOptions): Pro
     aws.destroy();
   }
   if (issues.length > 0) throw new TemplateError(issues);
-  const config = options.configFile ? loadConfigFile(options.configFile, options.env, merged) : parseConfig('', options.env, process.cwd(), merged);
-  return { config, notes };
+  return { declarations: merged, notes };
 }
 
 async function readTemplate(
@@ -82,7 +94,7 @@ async function readTemplate(
 }
 
 /** The region templates resolve in: the file's `region:`, else the environment's default. */
-function regionOf(text: string, env: Env): string {
+export function regionOf(text: string, env: Env): string {
   try {
     const region = (parse(text) as { region?: unknown } | null)?.region;
     if (typeof region === 'string' && !region.includes('${')) return region;

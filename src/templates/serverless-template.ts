@@ -1,7 +1,7 @@
 import type { ValidationIssue } from '../config/config-error.js';
 import { TemplateResolver, type TemplateResource } from './template-resolver.js';
 import { resourceLookup } from './template-resources.js';
-import { emptyDeclarations, isNodeRuntime, type TemplateDeclarations } from './template-declarations.js';
+import { isNodeRuntime, type TemplateDeclarations } from './template-declarations.js';
 import { handlerTarget } from './handler-module.js';
 import type { TemplateReadOptions } from './sam-template.js';
 import { readSamTemplate } from './sam-template.js';
@@ -36,12 +36,11 @@ const STREAM_FIELDS: Readonly<Record<string, string>> = {
  */
 export async function readServerlessTemplate(document: Record<string, unknown>, options: TemplateReadOptions): Promise<TemplateDeclarations> {
   const { file, issues } = options;
-  const out = emptyDeclarations();
   const variables = substituteVariables(document, document, '', file, options, issues) as Record<string, unknown>;
   const provider = isMap(variables.provider) ? variables.provider : {};
   const cloudFormation = isMap(variables.resources) && isMap(variables.resources.Resources) ? variables.resources.Resources : {};
-  // The resources part is a CloudFormation template: created and resolved as one.
-  await readSamTemplate({ Resources: cloudFormation }, options);
+  // The resources part is a CloudFormation template: created and resolved as one (its own functions and mappings count).
+  const out = await readSamTemplate({ Resources: cloudFormation }, options);
   const resolver = new TemplateResolver(
     { region: options.region, account: options.account, stackName: String(variables.service ?? 'service'), resources: cloudFormation as Record<string, TemplateResource>, parameters: {}, lookup: resourceLookup(options.clients) },
     issues,
