@@ -58,6 +58,14 @@ Exit codes: 0 success, 1 invalid configuration or a mapping refused by its sourc
   journal, wait-idle: the service could not be asked), 2 usage error.
 `;
 
+/** The options each command takes; any other is a usage error rather than silently unused. */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  start: ['config', 'port', 'template', 'create-resources'],
+  validate: ['config'],
+  journal: ['endpoint', 'uuid', 'limit', 'follow'],
+  'wait-idle': ['endpoint', 'uuid', 'function-name', 'timeout-ms'],
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
@@ -92,6 +100,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.version) {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT_OK;
+  }
+  const allowed = command ? COMMAND_OPTIONS[command] : undefined;
+  const misplaced = allowed ? Object.keys(values).filter((option) => !allowed.includes(option)) : [];
+  if (misplaced.length > 0) {
+    process.stderr.write(`${command} does not take ${misplaced.map((option) => `--${option}`).join(', ')}\n\n${HELP}`);
+    return EXIT_USAGE;
   }
   switch (command) {
     case 'validate':
@@ -129,7 +143,7 @@ async function journal(values: { endpoint?: string; uuid?: string; limit?: strin
     return EXIT_OK;
   } catch (err) {
     if (stop.signal.aborted) return EXIT_OK;
-    process.stderr.write(`esm-poller journal: ${(err as Error).message}\n`);
+    process.stderr.write(`esm-poller journal: ${describeFailure(err)}\n`);
     return EXIT_CONFIG;
   }
 }
@@ -150,9 +164,15 @@ async function waitIdle(values: { endpoint?: string[]; uuid?: string; 'function-
     });
     return idle ? EXIT_OK : EXIT_CONFIG;
   } catch (err) {
-    process.stderr.write(`esm-poller wait-idle: ${(err as Error).message}\n`);
+    process.stderr.write(`esm-poller wait-idle: ${describeFailure(err)}\n`);
     return EXIT_CONFIG;
   }
+}
+
+/** `fetch failed: ECONNREFUSED 127.0.0.1:9050`: the reason a request to the service failed. */
+function describeFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `${(err as Error).message}: ${[cause.code, cause.message].filter(Boolean).join(' ')}` : (err as Error).message;
 }
 
 function validate(file: string | undefined): number {
