@@ -21,7 +21,7 @@ export interface TemplateReadOptions {
 }
 
 /** Properties of AWS::Serverless::Function that become function settings. */
-const FUNCTION_SETTINGS = new Set(['Handler', 'Runtime', 'CodeUri', 'Timeout', 'MemorySize', 'ReservedConcurrentExecutions', 'Events', 'FunctionName']);
+const FUNCTION_SETTINGS = new Set(['Handler', 'Runtime', 'CodeUri', 'Timeout', 'MemorySize', 'ReservedConcurrentExecutions', 'Events', 'FunctionName', 'Environment']);
 /** Properties accepted without a local effect (IAM, tracing, networking, descriptions). */
 const NO_LOCAL_EFFECT = new Set(['Description', 'Policies', 'Role', 'Tags', 'Tracing', 'Architectures', 'PermissionsBoundary', 'VpcConfig', 'LoggingConfig', 'KmsKeyArn', 'AutoPublishAlias', 'DeploymentPreference']);
 /** SAM event types that are event source mappings, and their source property. */
@@ -61,7 +61,7 @@ export async function readSamTemplate(document: unknown, options: TemplateReadOp
     const path = `Resources.${logicalId}`;
     if (!isMap(resource)) continue;
     if (resource.Type === 'AWS::Serverless::Function') {
-      await readFunction(logicalId, { ...globals, ...(resource.Properties ?? {}) }, path, resolver, options, out);
+      await readFunction(logicalId, withGlobals(globals, resource.Properties ?? {}), path, resolver, options, out);
     } else if (resource.Type === 'AWS::Lambda::EventSourceMapping') {
       const properties = (await resolver.resolve(resource.Properties ?? {}, at(`${path}.Properties`))) as Record<string, unknown> | undefined;
       if (!properties) continue;
@@ -102,6 +102,11 @@ async function readFunction(
     if (target) handler = target;
     else issues.push({ path: at('.Handler'), message: tried.length === 0 ? `${resolved.Handler} is not file.export` : `no module for ${resolved.Handler}: tried ${tried.join(', ')}` });
   }
+  const environment = resolved.Environment;
+  if (environment !== undefined && (!isMap(environment) || Object.keys(environment).some((key) => key !== 'Variables'))) {
+    issues.push({ path: at('.Environment'), message: 'must be { Variables: { NAME: value } }' });
+  }
+  const variables = isMap(environment) && isMap(environment.Variables) ? environment.Variables : undefined;
   const events = isMap(resolved.Events) ? resolved.Events : {};
   for (const [eventName, event] of Object.entries(events)) {
     const eventPath = `${file}: ${path}.Properties.Events.${eventName}`;
@@ -122,8 +127,9 @@ async function readFunction(
     ...(resolved.Timeout !== undefined ? { timeout: resolved.Timeout } : {}),
     ...(resolved.MemorySize !== undefined ? { memorySize: resolved.MemorySize } : {}),
     ...(resolved.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: resolved.ReservedConcurrentExecutions } : {}),
+    ...(variables ? { environment: variables } : {}),
   };
-  out.functionPaths[name] = `${file}: ${path}`;
+  out.functionPaths[name] = `${file}: ${path}.Properties`;
 }
 
 /** The queues, streams and tables the template declares, with the properties needed to create them. */
@@ -161,6 +167,15 @@ async function declaredResources(
     }
   }
   return { queues, streams, tables };
+}
+
+/** A function's properties over `Globals.Function`; environment variables of both are merged, as SAM does. */
+function withGlobals(globals: Record<string, unknown>, properties: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...globals, ...properties };
+  const globalVariables = isMap(globals.Environment) && isMap(globals.Environment.Variables) ? globals.Environment.Variables : undefined;
+  const ownVariables = isMap(properties.Environment) && isMap(properties.Environment.Variables) ? properties.Environment.Variables : undefined;
+  if (globalVariables && ownVariables) merged.Environment = { ...(properties.Environment as Record<string, unknown>), Variables: { ...globalVariables, ...ownVariables } };
+  return merged;
 }
 
 /** A FunctionName given as an ARN (`arn:…:function:name[:qualifier]`) names the function `name`. */

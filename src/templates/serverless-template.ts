@@ -8,7 +8,7 @@ import { readSamTemplate } from './sam-template.js';
 
 /** The stage `${sls:stage}` and `${opt:stage}` name (the framework's default). */
 const DEFAULT_STAGE = 'dev';
-const FUNCTION_FIELDS = new Set(['handler', 'runtime', 'timeout', 'memorySize', 'reservedConcurrency', 'events', 'description', 'name']);
+const FUNCTION_FIELDS = new Set(['handler', 'runtime', 'timeout', 'memorySize', 'reservedConcurrency', 'events', 'description', 'name', 'environment']);
 const SQS_FIELDS: Readonly<Record<string, string>> = {
   arn: 'EventSourceArn',
   batchSize: 'BatchSize',
@@ -73,6 +73,7 @@ export async function readServerlessTemplate(document: Record<string, unknown>, 
       if (mapping) out.eventSourceMappings.push({ mapping, path: `${eventPath}.${type}` });
     }
     if (issues.length > before || !handler) continue;
+    const environment = await resolver.resolve({ ...(isMap(provider.environment) ? provider.environment : {}), ...(isMap(raw.environment) ? raw.environment : {}) }, `${path}.environment`);
     const timeout = raw.timeout ?? provider.timeout;
     const memorySize = raw.memorySize ?? provider.memorySize;
     out.functions[name] = {
@@ -80,6 +81,7 @@ export async function readServerlessTemplate(document: Record<string, unknown>, 
       ...(timeout !== undefined ? { timeout } : {}),
       ...(memorySize !== undefined ? { memorySize } : {}),
       ...(raw.reservedConcurrency !== undefined ? { reservedConcurrency: raw.reservedConcurrency } : {}),
+      ...(isMap(environment) && Object.keys(environment).length > 0 ? { environment } : {}),
     };
     out.functionPaths[name] = path;
   }

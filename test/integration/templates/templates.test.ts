@@ -62,6 +62,9 @@ describe('templates as the configuration', () => {
       DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:000000000000:template-dev-orders-dlq' } },
     });
     expect(service!.logs.some((line) => String(line.note).includes('Events.Api: type Api is not an event source mapping'))).toBe(true);
+    // Environment variables: the function's over Globals', references resolved.
+    const customers = journal.find((entry) => entry.FunctionName === 'CustomersFunction')!;
+    expect(JSON.parse(customers.response!)).toEqual({ table: 'template-dev-customers', stage: 'dev', changes: ['INSERT'] });
   });
 
   it('runs the serverless.yml example unchanged: sqs and stream events, ${self:} and ${sls:stage}', async () => {
@@ -71,6 +74,8 @@ describe('templates as the configuration', () => {
       ['customers', 'dynamodb', 'success'],
       ['orders', 'sqs', 'success'],
     ]);
+    const customers = journal.find((entry) => entry.FunctionName === 'customers')!;
+    expect(JSON.parse(customers.response!)).toEqual({ table: 'shop-dev-customers', stage: 'dev', changes: ['INSERT'] });
   });
 
   it('reports what cannot be resolved with the template path of the value, and starts nothing', async () => {
@@ -86,7 +91,7 @@ describe('templates as the configuration', () => {
         '    Properties:',
         '      Runtime: nodejs20.x',
         '      Handler: app.handler',
-        '      Environment: { Variables: { A: b } }',
+        '      Layers: [arn:aws:lambda:us-east-1:000000000000:layer:x:1]',
         '      Events:',
         '        Q:',
         '          Type: SQS',
@@ -106,7 +111,7 @@ describe('templates as the configuration', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${file}: Resources.Fn.Properties.Events.Q.Properties.Queue: Missing is not a parameter or resource of the template`);
     expect(result.stderr).toContain(`${file}: Resources.Fn.Properties.Events.S.Properties.Stream: Fn::If is not supported (supported: Ref, Fn::GetAtt, Fn::Sub, Fn::Join)`);
-    expect(result.stderr).toContain(`${file}: Resources.Fn.Properties.Environment: is not supported for local runs`);
+    expect(result.stderr).toContain(`${file}: Resources.Fn.Properties.Layers: is not supported for local runs`);
     expect(result.stderr).toContain(`${file}: Resources.Py.Properties.Runtime: "python3.12": only Node.js runtimes (nodejsNN.x) run locally`);
   });
 });
