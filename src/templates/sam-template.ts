@@ -206,6 +206,6 @@ function stackNameOf(file: string): string {
   return (file.split('/').pop() ?? 'stack').replace(/\.(ya?ml|json)$/, '').replace(/[^A-Za-z0-9-]/g, '-');
 }
 
-function isMap(value: unknown): value is Record<string, any> {
+function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -152,6 +152,6 @@ function isIntrinsic(value: Record<string, unknown>): boolean {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'));
 }
 
-function isMap(value: unknown): value is Record<string, any> {
+function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
