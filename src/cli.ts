@@ -9,6 +9,8 @@ import { Service, MappingRejectedError } from './service.js';
 import { DEFAULT_SERVER_PORT } from './config/service-config.js';
 import { runJournalCommand } from './journal/journal-command.js';
 import { runWaitIdleCommand } from './idle/wait-idle-command.js';
+import { loadConfigWithTemplates } from './templates/load-templates.js';
+import { TemplateError } from './templates/template-error.js';
 
 /** Exit codes: 0 done, 1 bad configuration or a mapping its source refused, 2 wrong usage. */
 const EXIT_OK = 0;
@@ -21,6 +23,11 @@ const HELP = `esm-poller — event source mapping pollers (SQS, Kinesis, DynamoD
 
 Usage:
   esm-poller start [--config FILE] [--port N]   run the service
+        [--template FILE]... [--create-resources]
+                                                add the functions and event source mappings of AWS SAM /
+                                                CloudFormation templates or serverless.yml files (repeatable,
+                                                beside or instead of --config); --create-resources creates
+                                                the queues, streams and tables they declare when missing
   esm-poller validate FILE                      check a configuration file; print every problem; exit 1 if any
   esm-poller journal [--endpoint URL] [--uuid UUID] [--limit N] [--follow]
                                                 print a running service's last invocations, one line each;
@@ -51,6 +58,14 @@ Exit codes: 0 success, 1 invalid configuration or a mapping refused by its sourc
   journal, wait-idle: the service could not be asked), 2 usage error.
 `;
 
+/** The options each command takes; any other is a usage error rather than silently unused. */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  start: ['config', 'port', 'template', 'create-resources'],
+  validate: ['config'],
+  journal: ['endpoint', 'uuid', 'limit', 'follow'],
+  'wait-idle': ['endpoint', 'uuid', 'function-name', 'timeout-ms'],
+};
+
 async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
@@ -65,6 +80,8 @@ async function main(argv: readonly string[]): Promise<number> {
         endpoint: { type: 'string', multiple: true },
         'function-name': { type: 'string' },
         'timeout-ms': { type: 'string' },
+        template: { type: 'string', multiple: true, short: 't' },
+        'create-resources': { type: 'boolean' },
         uuid: { type: 'string' },
         limit: { type: 'string' },
         follow: { type: 'boolean', short: 'f' },
@@ -84,11 +101,17 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT_OK;
   }
+  const allowed = command ? COMMAND_OPTIONS[command] : undefined;
+  const misplaced = allowed ? Object.keys(values).filter((option) => !allowed.includes(option)) : [];
+  if (misplaced.length > 0) {
+    process.stderr.write(`${command} does not take ${misplaced.map((option) => `--${option}`).join(', ')}\n\n${HELP}`);
+    return EXIT_USAGE;
+  }
   switch (command) {
     case 'validate':
       return validate(rest[0] ?? values.config);
     case 'start':
-      return start(values.config ?? rest[0], values.port);
+      return start(values.config ?? rest[0], values.port, { templates: values.template ?? [], createResources: values['create-resources'] ?? false });
     case 'journal':
       return journal({ ...values, endpoint: values.endpoint?.[0] });
     case 'wait-idle':
@@ -120,7 +143,7 @@ async function journal(values: { endpoint?: string; uuid?: string; limit?: strin
     return EXIT_OK;
   } catch (err) {
     if (stop.signal.aborted) return EXIT_OK;
-    process.stderr.write(`esm-poller journal: ${(err as Error).message}\n`);
+    process.stderr.write(`esm-poller journal: ${describeFailure(err)}\n`);
     return EXIT_CONFIG;
   }
 }
@@ -141,9 +164,15 @@ async function waitIdle(values: { endpoint?: string[]; uuid?: string; 'function-
     });
     return idle ? EXIT_OK : EXIT_CONFIG;
   } catch (err) {
-    process.stderr.write(`esm-poller wait-idle: ${(err as Error).message}\n`);
+    process.stderr.write(`esm-poller wait-idle: ${describeFailure(err)}\n`);
     return EXIT_CONFIG;
   }
+}
+
+/** `fetch failed: ECONNREFUSED 127.0.0.1:9050`: the reason a request to the service failed. */
+function describeFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `${(err as Error).message}: ${[cause.code, cause.message].filter(Boolean).join(' ')}` : (err as Error).message;
 }
 
 function validate(file: string | undefined): number {
@@ -160,9 +189,14 @@ function validate(file: string | undefined): number {
   }
 }
 
-async function start(file: string | undefined, portText: string | undefined): Promise<number> {
+async function start(file: string | undefined, portText: string | undefined, templates: { templates: string[]; createResources: boolean }): Promise<number> {
   const env = processEnv();
-  const configFile = file ?? env.ESM_POLLER_CONFIG ?? 'config/default.yaml';
+  // With templates and no --config, the defaults are the configuration.
+  const configFile = file ?? env.ESM_POLLER_CONFIG ?? (templates.templates.length > 0 ? undefined : 'config/default.yaml');
+  if (templates.createResources && templates.templates.length === 0) {
+    process.stderr.write('--create-resources needs --template FILE\n');
+    return EXIT_USAGE;
+  }
   let port: number | undefined;
   if (portText !== undefined) {
     port = Number(portText);
@@ -172,12 +206,16 @@ async function start(file: string | undefined, portText: string | undefined): Pr
     }
   }
   let config;
+  let notes: string[] = [];
   try {
-    config = loadConfigFile(configFile, env);
+    if (templates.templates.length > 0) {
+      ({ config, notes } = await loadConfigWithTemplates({ ...(configFile ? { configFile } : {}), templates: templates.templates, env, createResources: templates.createResources }));
+    } else config = loadConfigFile(configFile!, env);
   } catch (err) {
-    return reportConfigError(err, configFile);
+    return reportConfigError(err, configFile ?? templates.templates.join(', '));
   }
   const logger = createLogger(config.log.level);
+  for (const note of notes) logger.info({ note }, 'template_note');
   const service = new Service(config, env, logger);
 
   // The first SIGTERM/SIGINT drains; a second one during the drain exits at once.
@@ -225,7 +263,7 @@ function flush(logger: Logger): Promise<void> {
 }
 
 function reportConfigError(err: unknown, file: string): number {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof TemplateError) {
     process.stderr.write(`${file}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}\n`);
     for (const issue of err.issues) process.stderr.write(`  ${issue.path}: ${issue.message}\n`);
     return EXIT_CONFIG;

@@ -291,9 +291,9 @@ export class SqsPollLoop {
   /** Records one invocation of the batch in the mapping's journal. */
   private journal(batch: SqsBatch, payload: string, outcome: InvokeOutcome, verdict: BatchVerdict): JournalHandle {
     return (this.context.journal ?? NO_JOURNAL).record({
-      attempt: Math.max(...batch.messages.map((message) => Number(message.record.attributes['ApproximateReceiveCount']) || 1)),
+      attempt: batch.messages.reduce((highest, message) => Math.max(highest, Number(message.record.attributes['ApproximateReceiveCount']) || 1), 1),
       payload,
-      items: batch.messages.map((message) => ({ id: message.record.messageId, bytes: message.bytes })),
+      items: () => batch.messages.map((message) => ({ id: message.record.messageId, bytes: message.bytes })),
       outcome,
       ...(verdict.kind === 'partial' ? { failedItems: [...verdict.failedIds] } : {}),
       ...(verdict.kind === 'failure' && verdict.reason === 'invalid_response' ? { invalidItemFailures: verdict.detail } : {}),

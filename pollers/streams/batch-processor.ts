@@ -291,7 +291,7 @@ export class BatchProcessor {
       shardId: this.options.shardId,
       attempt: slice.invokes,
       payload,
-      items: records.map((record) => ({ id: record.sequenceNumber, bytes: Buffer.byteLength(record.json) })),
+      items: () => records.map((record) => ({ id: record.sequenceNumber, bytes: Buffer.byteLength(record.json) })),
       outcome,
       ...(attempt.kind === 'partial' ? { failedItems: attempt.failedIds } : {}),
       ...(attempt.invalidResponse !== undefined ? { invalidItemFailures: attempt.invalidResponse } : {}),

@@ -1,6 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -39,6 +40,11 @@ export class AwsClientFactory {
 
   dynamodbStreams(region?: string): DynamoDBStreamsClient {
     return this.client('DYNAMODB_STREAMS', region, (config) => new DynamoDBStreamsClient(config));
+  }
+
+  /** Tables (templates: the stream of a table, creating declared tables). */
+  dynamodb(region?: string): DynamoDBClient {
+    return this.client('DYNAMODB', region, (config) => new DynamoDBClient(config));
   }
 
   sns(region?: string): SNSClient {

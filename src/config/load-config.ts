@@ -29,18 +29,28 @@ import { DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_JOURNAL_SIZE, JOURNAL_RECORD_MODES }
 const TOP_LEVEL_FIELDS = new Set(['functions', 'eventSourceMappings', 'redis', 'server', 'log', 'region', 'shutdown', 'streams', 'async', 'journal']);
 
 /** Reads, interpolates and validates a YAML configuration file. Throws ConfigError listing every problem. */
-export function loadConfigFile(file: string, env: Env): ServiceConfig {
+export function loadConfigFile(file: string, env: Env, extra?: ExtraDeclarations): ServiceConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError([{ path: file, message: `cannot read the configuration file: ${(err as Error).message}` }]);
   }
-  return parseConfig(text, env, dirname(resolve(file)));
+  return parseConfig(text, env, dirname(resolve(file)), extra);
+}
+
+/**
+ * Functions and mappings declared outside the file (a SAM / serverless.yml template), added to the file's before
+ * validation; a problem in them is reported at their template path.
+ */
+export interface ExtraDeclarations {
+  readonly functions: Readonly<Record<string, unknown>>;
+  readonly functionPaths: Readonly<Record<string, string>>;
+  readonly eventSourceMappings: readonly { readonly mapping: unknown; readonly path: string }[];
 }
 
 /** Parses configuration text; relative handler paths resolve against `baseDir`. */
-export function parseConfig(text: string, env: Env, baseDir: string): ServiceConfig {
+export function parseConfig(text: string, env: Env, baseDir: string, extra?: ExtraDeclarations): ServiceConfig {
   const lines = new LineCounter();
   const document = parseDocument(text, { prettyErrors: false, lineCounter: lines });
   if (document.errors.length > 0) {
@@ -56,9 +66,11 @@ export function parseConfig(text: string, env: Env, baseDir: string): ServiceCon
     throw new ConfigError([{ path: '(yaml)', message: (err as Error).message }]);
   }
   const issues: ValidationIssue[] = [];
-  const raw = interpolate(parsed ?? {}, env, '', issues);
+  let raw = interpolate(parsed ?? {}, env, '', issues);
+  const rename = extra ? withExtra(raw, extra, issues) : undefined;
+  if (rename) raw = rename.raw;
   const config = validateConfig(raw, env, baseDir, issues);
-  if (issues.length > 0 || !config) throw new ConfigError(issues);
+  if (issues.length > 0 || !config) throw new ConfigError(rename ? issues.map(rename.path) : issues);
   return deepFreeze(config);
 }
 
@@ -137,6 +149,26 @@ function validateConfig(raw: unknown, env: Env, baseDir: string, issues: Validat
       records: journalRecords as 'full' | 'ids',
     },
   };
+}
+
+/** The file's sections with the extra declarations added, and how to name an issue of theirs by its template path. */
+function withExtra(raw: unknown, extra: ExtraDeclarations, issues: ValidationIssue[]): { raw: unknown; path: (issue: ValidationIssue) => ValidationIssue } | undefined {
+  if (!isMap(raw)) return undefined;
+  const functions = isMap(raw.functions) ? { ...raw.functions } : {};
+  for (const [name, definition] of Object.entries(extra.functions)) {
+    if (Object.hasOwn(functions, name)) issues.push({ path: extra.functionPaths[name] ?? name, message: `function ${name} is also declared under functions: in the configuration file` });
+    else functions[name] = definition;
+  }
+  const fileMappings = Array.isArray(raw.eventSourceMappings) ? raw.eventSourceMappings : [];
+  const offset = fileMappings.length;
+  const rename = (issue: ValidationIssue): ValidationIssue => {
+    const mapping = /^eventSourceMappings\[(\d+)\](.*)$/.exec(issue.path);
+    if (mapping && Number(mapping[1]) >= offset) return { ...issue, path: `${extra.eventSourceMappings[Number(mapping[1]) - offset]!.path}${mapping[2]}` };
+    const fn = /^functions\.([^.]+)(.*)$/.exec(issue.path);
+    const templatePath = fn ? extra.functionPaths[fn[1]!] : undefined;
+    return templatePath && !Object.hasOwn(isMap(raw.functions) ? raw.functions : {}, fn![1]!) ? { ...issue, path: `${templatePath}${fn![2]}` } : issue;
+  };
+  return { raw: { ...raw, functions, eventSourceMappings: [...fileMappings, ...extra.eventSourceMappings.map((entry) => entry.mapping)] }, path: rename };
 }
 
 /** The same function and source twice is a conflict, as CreateEventSourceMapping reports it (spec §1.3). */

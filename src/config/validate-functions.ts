@@ -28,6 +28,33 @@ const FUNCTION_FIELDS = new Set([
   'eventInvokeConfig',
   'deadLetterConfig',
   'faults',
+  'environment',
+]);
+/** Lambda's environment variable key pattern. */
+const ENVIRONMENT_KEY = /^[a-zA-Z]([a-zA-Z0-9_])+$/;
+/** Lambda's limit on a function's environment variables, bytes (keys and values together). */
+const MAX_ENVIRONMENT_BYTES = 4_096;
+/** Variables Lambda sets itself; a function may not set them. */
+const RESERVED_ENVIRONMENT_KEYS = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+  'TZ',
 ]);
 const EVENT_INVOKE_CONFIG_FIELDS = new Set(['MaximumRetryAttempts', 'MaximumEventAgeInSeconds', 'DestinationConfig']);
 /** Export used when a handler reference names only the file. */
@@ -87,6 +114,10 @@ function validateFunction(
       : integerIn(fields.reservedConcurrency, `${path}.reservedConcurrency`, 0, 1_000_000, 0, issues);
   const eventInvokeConfig = fields.eventInvokeConfig === undefined ? undefined : readEventInvokeConfig(fields.eventInvokeConfig, name, `${path}.eventInvokeConfig`, functions, issues);
   const deadLetterConfig = fields.deadLetterConfig === undefined ? undefined : readDeadLetterConfig(fields.deadLetterConfig, `${path}.deadLetterConfig`, issues);
+  const environment = fields.environment === undefined ? undefined : readEnvironment(fields.environment, `${path}.environment`, issues);
+  if (environment && targets.length === 1 && targets[0] !== 'handler') {
+    issues.push({ path: `${path}.environment`, message: `applies to handler: functions only (a ${targets[0]}: function runs in its own environment)` });
+  }
   const faults = fields.faults === undefined ? undefined : validateFaults(fields.faults, `${path}.faults`, issues, Date.now());
   if (issues.length > before || !target) return undefined;
   return {
@@ -98,6 +129,7 @@ function validateFunction(
     ...(eventInvokeConfig ? { eventInvokeConfig } : {}),
     ...(deadLetterConfig ? { deadLetterConfig } : {}),
     ...(faults ? { faults } : {}),
+    ...(environment ? { environment } : {}),
   };
 }
 
@@ -124,6 +156,31 @@ function readEventInvokeConfig(
     issues.push({ path, message: err.message });
     return undefined;
   }
+}
+
+/** `environment:` — a map of variable names to values (scalars are read as text), with Lambda's rules. */
+function readEnvironment(raw: unknown, path: string, issues: ValidationIssue[]): Record<string, string> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    issues.push({ path, message: 'must be a map of variable names to values' });
+    return undefined;
+  }
+  const environment: Record<string, string> = {};
+  const before = issues.length;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!ENVIRONMENT_KEY.test(key)) issues.push({ path: `${path}.${key}`, message: 'is not a valid variable name ([a-zA-Z][a-zA-Z0-9_]+)' });
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') issues.push({ path: `${path}.${key}`, message: `${JSON.stringify(value)} must be a string` });
+    else environment[key] = String(value);
+  }
+  const reserved = Object.keys(environment).filter((key) => RESERVED_ENVIRONMENT_KEYS.has(key));
+  if (reserved.length > 0) {
+    issues.push({
+      path,
+      message: `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,
+    });
+  }
+  const bytes = Object.entries(environment).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+  if (bytes > MAX_ENVIRONMENT_BYTES) issues.push({ path, message: `the variables take ${bytes} bytes; Lambda allows at most ${MAX_ENVIRONMENT_BYTES}` });
+  return issues.length > before ? undefined : environment;
 }
 
 /** `deadLetterConfig: { TargetArn }` — an SQS queue or SNS topic for asynchronous events that failed. */

@@ -20,6 +20,8 @@ export interface FunctionDefinition {
   readonly eventInvokeConfig?: EventInvokeConfig;
   /** Dead-letter queue (SQS queue or SNS topic) of asynchronous events that failed (spec §6.3). */
   readonly deadLetterConfig?: { readonly TargetArn: string };
+  /** Environment variables of a `handler:` function (Lambda's `Environment.Variables`), set in its execution environments. */
+  readonly environment?: Readonly<Record<string, string>>;
   /** Faults injected into its invocations, set in the fleet's store when the service starts. */
   readonly faults?: FunctionFaults;
 }

@@ -18,6 +18,8 @@ export interface HandlerWorkerData {
   readonly region: string;
   readonly logGroupName: string;
   readonly logStreamName: string;
+  /** The function's own environment variables (Lambda's reserved ones are set over them). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export interface InvokeMessage {

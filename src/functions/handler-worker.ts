@@ -76,8 +76,8 @@ for (const [method, level] of Object.entries(CONSOLE_LEVELS)) {
   };
 }
 
-// The variables Lambda sets in every execution environment. This worker's process.env is its own copy.
-Object.assign(process.env, {
+// The function's variables, then those Lambda sets in every execution environment. This worker's process.env is its own copy.
+Object.assign(process.env, data.environment ?? {}, {
   AWS_LAMBDA_FUNCTION_NAME: data.functionName,
   AWS_LAMBDA_FUNCTION_VERSION: data.functionVersion,
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(data.memorySizeMb),

@@ -80,6 +80,7 @@ export class ModuleInvoker implements Invoker {
             region: options.region,
             logGroupName: `/aws/lambda/${definition.name}`,
             logStreamName: logStreamName(new Date()),
+            ...(definition.environment ? { environment: definition.environment } : {}),
           },
           memorySizeMb: definition.memorySizeMb,
           initTimeoutMs,

@@ -89,11 +89,12 @@ export class InvocationJournal {
 
   private record(mapping: EventSourceMapping, reportsItemFailures: boolean, report: InvocationReport): JournalHandle {
     const { outcome } = report;
+    const items = report.items();
     const response = 'payload' in outcome ? outcome.payload : undefined;
     const responseBytes = response === undefined ? 0 : Buffer.byteLength(response);
     const keptResponse = response === undefined ? undefined : responseBytes > JOURNAL_RESPONSE_BYTES ? Buffer.from(response).subarray(0, JOURNAL_RESPONSE_BYTES).toString() : response;
     const payloadBytes = Buffer.byteLength(report.payload);
-    const baseBytes = ENTRY_OVERHEAD_BYTES + report.items.length * ITEM_OVERHEAD_BYTES + (keptResponse?.length ?? 0);
+    const baseBytes = ENTRY_OVERHEAD_BYTES + items.length * ITEM_OVERHEAD_BYTES + (keptResponse?.length ?? 0);
     // Records are kept only when the entry still fits the mapping's byte limit with them.
     const keepRecords = this.settings.records === 'full' && baseBytes + payloadBytes <= this.settings.maxBytes;
     let itemFailuresNote = report.invalidItemFailures !== undefined ? invalidItemFailuresNote(report.invalidItemFailures) : undefined;
@@ -109,7 +110,7 @@ export class InvocationJournal {
       ...(report.shardId !== undefined ? { shardId: report.shardId } : {}),
       requestId: outcome.requestId,
       attempt: report.attempt,
-      batch: { size: report.items.length, bytes: payloadBytes, items: report.items },
+      batch: { size: items.length, bytes: payloadBytes, items },
       outcome: report.invalidItemFailures !== undefined ? 'invalid_response' : report.failedItems && report.failedItems.length > 0 ? 'partial' : journalOutcomeOf(outcome),
       durationMs: outcome.durationMs,
       ...(keptResponse !== undefined ? { response: keptResponse } : {}),

@@ -78,7 +78,8 @@ export interface InvocationReport {
   readonly attempt: number;
   /** The event as sent (JSON text `{"Records":[…]}`). */
   readonly payload: string;
-  readonly items: readonly JournalItem[];
+  /** The records by id and size; only called when the journal keeps entries. */
+  readonly items: () => readonly JournalItem[];
   readonly outcome: InvokeOutcome;
   /** Partial-response reading of the poller: the failed ids of a valid partial batch response. */
   readonly failedItems?: readonly string[];

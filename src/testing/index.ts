@@ -12,3 +12,4 @@ export type {
   IdleAnswer,
 } from './start-esm-poller.js';
 export { ConfigError } from '../config/config-error.js';
+export { TemplateError } from '../templates/template-error.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { parseConfig } from '../config/load-config.js';
-import { processEnv, type Env } from '../config/env.js';
+import { defaultRegion, processEnv, type Env } from '../config/env.js';
+import { readTemplates } from '../templates/load-templates.js';
 import { createLogger } from '../observability/logger.js';
 import { Service } from '../service.js';
 import { closeRedis, createRedis } from '../redis/redis-connection.js';
@@ -30,6 +31,10 @@ export interface StartEsmPollerOptions {
   readonly port?: number;
   /** @defaultValue `config.log.level`, else `silent` */
   readonly logLevel?: string;
+  /** AWS SAM / CloudFormation templates or serverless.yml files whose functions and mappings are added (as `--template`). */
+  readonly templates?: readonly string[];
+  /** Create the queues, streams and tables the templates declare when missing (as `--create-resources`). @defaultValue false */
+  readonly createResources?: boolean;
   /** Environment the service reads (`AWS_ENDPOINT_URL_*`, `AWS_REGION`, `${VAR}` in the config). @defaultValue process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -82,7 +87,7 @@ export class NotIdleError extends Error {
   }
 }
 
-const OPTION_NAMES = new Set(['config', 'baseDir', 'redisUrl', 'keyPrefix', 'port', 'logLevel', 'env']);
+const OPTION_NAMES = new Set(['config', 'baseDir', 'redisUrl', 'keyPrefix', 'port', 'logLevel', 'env', 'templates', 'createResources']);
 
 /**
  * Starts esm-poller in this process for a test run: the configuration object is validated exactly as a file
@@ -92,12 +97,17 @@ export async function startEsmPoller(options: StartEsmPollerOptions): Promise<Es
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.has(key)) throw new TypeError(`startEsmPoller: option '${key}' is not supported (supported: ${[...OPTION_NAMES].join(', ')})`);
   }
+  if (options.createResources && !options.templates?.length) throw new TypeError('startEsmPoller: createResources needs templates');
   const env: Env = options.env ?? processEnv();
   const given = options.config;
   const redisSection = (given.redis ?? {}) as Record<string, unknown>;
   const throwaway = options.keyPrefix === undefined && redisSection.keyPrefix === undefined;
   const keyPrefix = options.keyPrefix ?? (redisSection.keyPrefix as string | undefined) ?? `esm-test-${randomUUID()}`;
   const logSection = (given.log ?? {}) as Record<string, unknown>;
+  const region = typeof given.region === 'string' ? given.region : defaultRegion(env);
+  const templates = options.templates?.length
+    ? (await readTemplates(options.templates, { env, region, createResources: options.createResources ?? false })).declarations
+    : undefined;
   const config = parseConfig(
     stringify({
       ...given,
@@ -106,6 +116,7 @@ export async function startEsmPoller(options: StartEsmPollerOptions): Promise<Es
     }),
     env,
     options.baseDir ?? process.cwd(),
+    templates,
   );
   const service = new Service(config, env, createLogger(config.log.level));
   let port: number;

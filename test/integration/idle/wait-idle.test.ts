@@ -80,7 +80,7 @@ describe('wait until idle', () => {
 
   it('answers 408 naming the pending shard while a function is blocked; the CLI exits 1, then 0', async () => {
     const faults = `${service.url}/_esm/functions/blocked/faults`;
-    expect((await fetch(faults, { method: 'PUT', body: JSON.stringify({ latencyMs: 4_000, count: 1 }) })).status).toBe(200);
+    expect((await fetch(faults, { method: 'PUT', body: JSON.stringify({ latencyMs: 8_000, count: 1 }) })).status).toBe(200);
     const [record] = await kinesis.put(blockedStream.arn, [{ data: '{"stuck":true}', key: 'k' }]);
 
     const response = await waitIdle('FunctionName=blocked&timeoutMs=1000');
@@ -96,7 +96,7 @@ describe('wait until idle', () => {
     expect(notIdle.code).toBe(1);
     expect(notIdle.stdout).toContain(record!.shardId);
 
-    // The blocked invocation ends after its 4 s; then the whole service is idle.
+    // The blocked invocation ends after its 8 s; then the whole service is idle.
     const idle = await runCli(['wait-idle', '--endpoint', service.url, '--timeout-ms', '20000']);
     expect(idle.stdout).toContain('idle');
     expect(idle.code).toBe(0);

@@ -264,3 +264,26 @@ describe('parseConfig', () => {
     expect(issuesOf('server: { credentials: AKID }')).toEqual(['server.credentials: must be a list of { accessKeyId, secretAccessKey }']);
   });
 });
+
+describe('functions.*.environment', () => {
+  it('keeps a handler function variables, scalars as text', () => {
+    const config = parseConfig(`functions:\n  f: { handler: "${FIXTURES}/handlers/echo.mjs", environment: { TABLE: orders, RETRIES: 3, DEBUG: true } }`, {}, '/srv');
+    expect(config.functions.get('f')!.environment).toEqual({ TABLE: 'orders', RETRIES: '3', DEBUG: 'true' });
+  });
+
+  it("refuses Lambda's reserved keys, bad names, non-scalars, more than 4 KB, and non-handler targets", () => {
+    expect(issuesOf(`functions:\n  f: { handler: "${FIXTURES}/handlers/echo.mjs", environment: { AWS_REGION: x, TZ: UTC } }`)).toEqual([
+      'functions.f.environment: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION, TZ',
+    ]);
+    expect(issuesOf(`functions:\n  f: { handler: "${FIXTURES}/handlers/echo.mjs", environment: { 1X: a, YY: [1] } }`)).toEqual([
+      'functions.f.environment.1X: is not a valid variable name ([a-zA-Z][a-zA-Z0-9_]+)',
+      'functions.f.environment.YY: [1] must be a string',
+    ]);
+    expect(issuesOf(`functions:\n  f: { handler: "${FIXTURES}/handlers/echo.mjs", environment: { BIG: ${'x'.repeat(4_100)} } }`)).toEqual([
+      'functions.f.environment: the variables take 4103 bytes; Lambda allows at most 4096',
+    ]);
+    expect(issuesOf('functions:\n  f: { url: "http://127.0.0.1:1/", environment: { AB: b } }')).toEqual([
+      'functions.f.environment: applies to handler: functions only (a url: function runs in its own environment)',
+    ]);
+  });
+});

@@ -25,7 +25,7 @@ const event = (ids: string[]) => JSON.stringify({ Records: ids.map((id) => ({ me
 const report = (ids: string[], outcome: InvokeOutcome = success()) => ({
   attempt: 1,
   payload: event(ids),
-  items: ids.map((id) => ({ id, bytes: 120 })),
+  items: () => ids.map((id) => ({ id, bytes: 120 })),
   outcome,
 });
 

@@ -1,0 +1,2 @@
+// Counts clicks read from Kinesis.
+export const handler = async (event) => ({ clicks: event.Records.length });
