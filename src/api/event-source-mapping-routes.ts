@@ -131,7 +131,13 @@ class EventSourceMappingRoutes {
       ...(eventSourceArn !== undefined ? { eventSourceArn } : {}),
       ...(marker ? { marker } : {}),
     });
-    const items = await Promise.all(page.items.map((record) => this.configuration(record)));
+    // Filters encrypted with a customer key are not decrypted for a listing, only for Get and Delete (spec §1.4).
+    const items = await Promise.all(
+      page.items.map(async (record) => {
+        const item = await this.configuration(record);
+        return record.mapping.KMSKeyArn && item.FilterCriteria ? { ...item, FilterCriteria: null } : item;
+      }),
+    );
     sendJson(response, 200, { EventSourceMappings: items, ...(page.nextMarker ? { NextMarker: page.nextMarker } : {}) });
   }
 

@@ -141,6 +141,14 @@ describe('event source mapping API, driven by @aws-sdk/client-lambda', () => {
       MetricsConfig: { Metrics: ['EventCount'] },
       KMSKeyArn: key,
     });
+    // A listing does not decrypt filters encrypted with a customer key (the raw body carries null); Get does.
+    const listedRaw = (await (await fetch(`${fixture.service.url}/2015-03-31/event-source-mappings?EventSourceArn=${encodeURIComponent(queueArn)}`)).json()) as {
+      EventSourceMappings: Record<string, unknown>[];
+    };
+    expect(listedRaw.EventSourceMappings[0]).toMatchObject({ UUID: created.UUID, FilterCriteria: null, KMSKeyArn: key });
+    expect((await fixture.lambda.send(new GetEventSourceMappingCommand({ UUID: created.UUID }))).FilterCriteria).toEqual({
+      Filters: [{ Pattern: '{"body":{"kind":["a"]}}' }],
+    });
     // Clearing rules: FilterCriteria {} removes the filters, KMSKeyArn "" the key, ProvisionedPollerConfig {} provisioned mode.
     const cleared = await fixture.lambda.send(
       new UpdateEventSourceMappingCommand({ UUID: created.UUID, FilterCriteria: {}, KMSKeyArn: '', ProvisionedPollerConfig: {}, MetricsConfig: { Metrics: [] } }),
