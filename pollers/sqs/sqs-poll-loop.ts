@@ -45,6 +45,11 @@ export interface SqsPollLoopOptions {
    * may be the one that ends (the answer counts it out at once, so two loops never both leave for one excess).
    */
   readonly claimExit: () => boolean;
+  /**
+   * True when the fleet-wide slot this poller runs under may have expired (its renewals failed, e.g. Redis is
+   * unreachable): the loop ends before its next receive, so the fleet never runs past the limit.
+   */
+  readonly slotLapsed?: () => boolean;
 }
 
 /** One poller's view of the queue. */
@@ -97,6 +102,10 @@ export class SqsPollLoop {
     try {
       while (!this.stopping) {
         if (carry.length === 0 && this.options.claimExit()) return;
+        if (this.options.slotLapsed?.()) {
+          this.options.context.logger.warn({}, 'fleet_slot_lapsed: its renewal failed for too long; this poller stops until it gets a slot again');
+          return;
+        }
         // 1. A receive only happens when the batch it starts can be invoked at once.
         const slot = await setup.admission.acquireSlot();
         if (!slot) return;

@@ -202,6 +202,7 @@ export class SqsPoller implements Poller {
       labels: this.labels,
       stopSignal: this.stopSignal,
       drainSignal: this.drainSignal,
+      ...(fleetSlot ? { slotLapsed: () => !slots.holds(fleetSlot) } : {}),
       claimExit: () => {
         if (this.activePollers <= setup.scaler.target) return false;
         this.exiting.add(id);

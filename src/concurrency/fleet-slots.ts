@@ -28,8 +28,10 @@ export interface FleetSlot {
  * that dies stops renewing, and its slots come back after {@link SLOT_TTL_MS}.
  */
 export class FleetSlots {
-  private readonly held = new Map<string, Set<string>>();
+  /** key → token → performance.now() when its last successful renewal (or its acquisition) was sent. */
+  private readonly held = new Map<string, Map<string, number>>();
   private readonly timer: NodeJS.Timeout;
+  private renewing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -43,12 +45,23 @@ export class FleetSlots {
   /** Takes a slot of the limit kept at `key` when fewer than `limit` are held fleet-wide; undefined otherwise. */
   async tryAcquire(key: string, limit: number): Promise<FleetSlot | undefined> {
     const token = `${this.workerId}:${randomUUID()}`;
+    const sentAt = performance.now();
     const taken = (await evalScript(this.redis, ACQUIRE, [key], [token, limit, SLOT_TTL_MS])) === 1;
     if (!taken) return undefined;
     let tokens = this.held.get(key);
-    if (!tokens) this.held.set(key, (tokens = new Set()));
-    tokens.add(token);
+    if (!tokens) this.held.set(key, (tokens = new Map()));
+    tokens.set(token, sentAt);
     return { key, token };
+  }
+
+  /**
+   * Whether the slot may still count as held: its renewal has not failed for so long that it may have expired in
+   * Redis (then another replica may have taken it, and using it would run past the limit). Counted from when the
+   * last successful renewal was sent.
+   */
+  holds(slot: FleetSlot): boolean {
+    const renewedAt = this.held.get(slot.key)?.get(slot.token);
+    return renewedAt !== undefined && performance.now() - renewedAt < SLOT_TTL_MS;
   }
 
   /**
@@ -86,9 +99,26 @@ export class FleetSlots {
   });
 
   private async renewAll(): Promise<void> {
+    if (this.renewing) return; // a renewal still waiting for Redis (it times out): no pile-up
+    this.renewing = true;
+    try {
+      await this.renewEach();
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewEach(): Promise<void> {
     for (const [key, tokens] of this.held) {
+      const sentAt = performance.now();
+      const sent = [...tokens.keys()];
       try {
-        await evalScript(this.redis, RENEW, [key], [SLOT_TTL_MS, ...tokens]);
+        const renewed = new Set((await evalScript(this.redis, RENEW, [key], [SLOT_TTL_MS, ...sent])) as string[]);
+        for (const token of sent) {
+          // A slot that expired in Redis is no longer ours, whatever happens next: it stops counting as held.
+          if (!tokens.has(token)) continue; // released meanwhile
+          tokens.set(token, renewed.has(token) ? sentAt : -Infinity);
+        }
       } catch (err) {
         this.logger.warn({ err, key }, 'slot_renew_failed');
       }
