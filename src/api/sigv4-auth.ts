@@ -17,6 +17,12 @@ const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/** `X-Amz-Credential` of a presigned URL: key id, date, region and service of the scope. */
+const CREDENTIAL = /^([^/\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
+/** Longest validity of a presigned URL (`X-Amz-Expires`), seconds: 7 days, as AWS allows. */
+const MAX_PRESIGNED_EXPIRY_SECONDS = 604_800;
+/** The query parameters of a presigned URL that carry the signature itself (the signer adds them again). */
+const PRESIGN_PARAMETERS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 
 /** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the smithy signer expects. */
 class NodeSha256 {
@@ -46,7 +52,8 @@ function toBuffer(data: SourceData): Buffer {
 }
 
 /**
- * Verifies AWS Signature Version 4 (`Authorization` header) against the configured access keys: the request is
+ * Verifies AWS Signature Version 4 (an `Authorization` header, or a presigned URL's `X-Amz-*` query parameters)
+ * against the configured access keys: the request is
  * signed again with the key it names, by the SDK's own signer (@smithy/signature-v4), over exactly the headers it
  * lists, and the signatures are compared in constant time. Region and service are taken from the credential scope,
  * so clients may sign for any region.
@@ -63,6 +70,7 @@ export class SigV4Authenticator implements RequestAuthenticator {
 
   async authenticate(request: IncomingMessage, url: URL, body: Buffer): Promise<void> {
     const header = request.headers.authorization;
+    if (!header && url.searchParams.has('X-Amz-Signature')) return this.authenticatePresigned(request, url, body);
     if (!header) throw new ApiError('MissingAuthenticationTokenException', MISSING_TOKEN);
     const parsed = AUTHORIZATION.exec(header);
     if (!parsed) throw new ApiError('InvalidSignatureException', `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters (AWS4-HMAC-SHA256).`);
@@ -77,12 +85,7 @@ export class SigV4Authenticator implements RequestAuthenticator {
 
     const signedHeaders = signedHeaderList.split(';');
     if (!signedHeaders.includes('host')) throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
-    const headers: Record<string, string> = {};
-    for (const name of signedHeaders) {
-      const value = request.headers[name];
-      if (value === undefined) throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
-      headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
+    const headers = this.signedHeaderValues(request, signedHeaders);
     // A signed `x-amz-content-sha256` stands for the body in the signature: it must be the body's hash.
     const declaredHash = headers['x-amz-content-sha256'];
     if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(body).digest('hex')) {
@@ -99,8 +102,56 @@ export class SigV4Authenticator implements RequestAuthenticator {
     };
     const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region, service, sha256: NodeSha256, applyChecksum: false });
     const signed = await signer.sign(toSign, { signingDate, signableHeaders: new Set(signedHeaders) });
-    const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
-    if (expected.length !== signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
+    this.compare(/Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '', signature);
+  }
+
+  /** A presigned URL: the signature covers the query (but itself) and the headers it lists, until it expires. */
+  private async authenticatePresigned(request: IncomingMessage, url: URL, body: Buffer): Promise<void> {
+    const param = (name: string) => url.searchParams.get(name) ?? '';
+    const credential = CREDENTIAL.exec(param('X-Amz-Credential'));
+    if (param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !credential) {
+      throw new ApiError('InvalidSignatureException', `AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders' and 'X-Amz-Expires'.`);
+    }
+    const [, accessKeyId, shortDate, region, service] = credential as unknown as [string, string, string, string, string];
+    const secretAccessKey = this.secrets.get(accessKeyId);
+    if (secretAccessKey === undefined) throw new ApiError('UnrecognizedClientException', UNRECOGNIZED_CLIENT);
+    const amzDate = param('X-Amz-Date');
+    const signingDate = parseAmzDate(amzDate);
+    const expiresIn = Number(param('X-Amz-Expires'));
+    if (!signingDate || !amzDate.startsWith(shortDate) || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGNED_EXPIRY_SECONDS) {
+      throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
+    }
+    const now = this.now();
+    if (now > signingDate.getTime() + expiresIn * 1000) {
+      throw new ApiError('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - expiresIn * 1000)} (${formatAmzDate(now)} - ${expiresIn} sec.)`);
+    }
+    if (signingDate.getTime() - now > MAX_CLOCK_SKEW_MS) this.checkClock(amzDate, signingDate);
+
+    const signedHeaders = param('X-Amz-SignedHeaders').split(';');
+    if (!signedHeaders.includes('host')) throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
+    const headers = this.signedHeaderValues(request, signedHeaders);
+    const query = queryOf(url);
+    for (const name of PRESIGN_PARAMETERS) delete query[name];
+    const toSign: HttpRequest = { method: request.method ?? 'GET', protocol: 'http:', hostname: headers.host ?? '', path: rawPath(request.url ?? '/'), query, headers, body };
+    const signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey }, region, service, sha256: NodeSha256, applyChecksum: false });
+    const presigned = await signer.presign(toSign, { signingDate, expiresIn, signableHeaders: new Set(signedHeaders) });
+    this.compare(String(presigned.query?.['X-Amz-Signature'] ?? ''), param('X-Amz-Signature'));
+  }
+
+  /** The values of the headers a signature lists; a listed header that is missing fails the signature. */
+  private signedHeaderValues(request: IncomingMessage, signedHeaders: readonly string[]): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const name of signedHeaders) {
+      const value = request.headers[name];
+      if (value === undefined) throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
+      headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    return headers;
+  }
+
+  /** Compares the signature we computed with the one given, in constant time. */
+  private compare(expected: string, given: string): void {
+    if (expected.length === 0 || expected.length !== given.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(given))) {
       throw new ApiError('InvalidSignatureException', SIGNATURE_MISMATCH);
     }
   }

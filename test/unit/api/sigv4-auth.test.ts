@@ -64,4 +64,24 @@ describe('SigV4Authenticator', () => {
     const broken = { ...request, headers: { ...request.headers, authorization: 'AWS4-HMAC-SHA256 Credential=AKIDTEST' } } as unknown as IncomingMessage;
     await expect(auth.authenticate(broken, new URL('http://h/'), body)).rejects.toMatchObject({ name: 'InvalidSignatureException' });
   });
+
+  it('accepts a presigned URL until it expires, and refuses a tampered one', async () => {
+    const signer = new SignatureV4({ credentials: KEY, region: 'eu-west-1', service: 'lambda', sha256: Sha256 });
+    const presigned = await signer.presign(
+      { method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 9050, path: '/2015-03-31/event-source-mappings', query: { MaxItems: '5' }, headers: { host: '127.0.0.1:9050' } },
+      { signingDate: SIGNED_AT, expiresIn: 600 },
+    );
+    const search = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const target = `${presigned.path}?${search}`;
+    const request = (url: string) => ({ method: 'GET', url, headers: { host: '127.0.0.1:9050' } }) as unknown as IncomingMessage;
+    const check = (url: string, atMs: number) => new SigV4Authenticator([KEY], () => atMs).authenticate(request(url), new URL(url, 'http://127.0.0.1:9050'), Buffer.alloc(0));
+
+    await expect(check(target, SIGNED_AT.getTime() + 599_000)).resolves.toBeUndefined();
+    await expect(check(target, SIGNED_AT.getTime() + 601_000)).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      message: 'Signature expired: 20261127T120000Z is now earlier than 20261127T120001Z (20261127T121001Z - 600 sec.)',
+    });
+    await expect(check(target.replace('MaxItems=5', 'MaxItems=6'), SIGNED_AT.getTime())).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    await expect(check(target.replace('AKIDTEST', 'AKIDOTHER'), SIGNED_AT.getTime())).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+  });
 });
