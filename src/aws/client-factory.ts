@@ -10,6 +10,14 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
 
+/** A connection to an AWS endpoint not made within this fails (and is retried by the caller's policy). */
+const CONNECTION_TIMEOUT_MS = 5_000;
+/**
+ * A request whose socket stays silent this long fails, so an endpoint that hangs never holds a loop forever. Above
+ * SQS's longest poll (20 s); the Lambda client has none, as an invocation may run for up to 15 minutes.
+ */
+const REQUEST_TIMEOUT_MS = 35_000;
+
 /**
  * The one place AWS SDK v3 clients are built. Credentials come from the SDK's default chain; the endpoint
  * from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL` when set. Clients are cached per region.
@@ -58,7 +66,7 @@ export class AwsClientFactory {
   lambda(region?: string): LambdaClient {
     // An invoker never retries: a repeated Invoke could run the function twice and would hide a throttle
     // from the caller's own backoff.
-    return this.client('LAMBDA', region, (config) => new LambdaClient({ ...config, maxAttempts: 1 }));
+    return this.client('LAMBDA', region, (config) => new LambdaClient({ ...config, maxAttempts: 1 }), 0);
   }
 
   /** Destroys every client and closes pooled sockets. */
@@ -73,6 +81,7 @@ export class AwsClientFactory {
     service: AwsServiceId,
     region: string | undefined,
     build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number }) => T,
+    requestTimeout: number = REQUEST_TIMEOUT_MS,
   ): T {
     const resolvedRegion = region ?? this.defaultRegion;
     const key = `${service}:${resolvedRegion}`;
@@ -82,7 +91,12 @@ export class AwsClientFactory {
       client = build({
         region: resolvedRegion,
         ...(endpoint ? { endpoint } : {}),
-        requestHandler: new NodeHttpHandler({ httpAgent: this.httpAgent, httpsAgent: this.httpsAgent }),
+        requestHandler: new NodeHttpHandler({
+          httpAgent: this.httpAgent,
+          httpsAgent: this.httpsAgent,
+          connectionTimeout: CONNECTION_TIMEOUT_MS,
+          ...(requestTimeout > 0 ? { requestTimeout } : {}),
+        }),
         // Pollers own their retry policy; the SDK retries only transient transport errors a little.
         maxAttempts: 3,
       });
