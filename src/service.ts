@@ -115,6 +115,7 @@ export class Service {
       functions.set(definition.name, new LambdaFunction(definition, functionArnOf(definition, config.region), invoker, this.metrics, fleet));
     }
     this.functions = new FunctionRegistry(functions, config.region);
+    this.mappingStore = new RedisMappingStore(this.redis, this.keys);
     this.destinations = new DestinationQueue({
       redis: config.redis,
       replicaWait: config.redis.replicaWait,
@@ -126,7 +127,6 @@ export class Service {
         this.mappingStore.setStatus(uuid, { destinationProblem: problem }).catch((err: unknown) => logger.warn({ err, esmUuid: uuid }, 'status_write_failed'));
       },
     });
-    this.mappingStore = new RedisMappingStore(this.redis, this.keys);
     this.supervisor = new MappingSupervisor({
       store: this.mappingStore,
       workerId: this.workerId,
