@@ -4,7 +4,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
@@ -37,6 +37,14 @@ export class AwsClientFactory {
     return this.client('KINESIS', region, (config) => new KinesisClient(config));
   }
 
+  /**
+   * A Kinesis client over HTTP/2, for SubscribeToShard (enhanced fan-out pushes records over HTTP/2 only). An
+   * `http://` endpoint is spoken to as HTTP/2 without TLS (prior knowledge).
+   */
+  kinesisHttp2(region?: string): KinesisClient {
+    return this.client('KINESIS', region, (config) => new KinesisClient({ ...config, requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) }), 'http2');
+  }
+
   dynamodbStreams(region?: string): DynamoDBStreamsClient {
     return this.client('DYNAMODB_STREAMS', region, (config) => new DynamoDBStreamsClient(config));
   }
@@ -67,9 +75,10 @@ export class AwsClientFactory {
     service: AwsServiceId,
     region: string | undefined,
     build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number }) => T,
+    variant = '',
   ): T {
     const resolvedRegion = region ?? this.defaultRegion;
-    const key = `${service}:${resolvedRegion}`;
+    const key = `${service}:${resolvedRegion}:${variant}`;
     let client = this.cache.get(key) as T | undefined;
     if (!client) {
       const endpoint = endpointFor(this.env, service);
