@@ -14,7 +14,8 @@ import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../conf
  * from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL` when set. Clients are cached per region.
  *
  * Every client uses an HTTP/1.1 handler with keep-alive: the Kinesis client's default HTTP/2 handler fails
- * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway.
+ * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway. The one exception is
+ * {@link kinesisHttp2}, for the one call that needs HTTP/2 (SubscribeToShard).
  */
 export class AwsClientFactory {
   private readonly cache = new Map<string, unknown>();

@@ -22,6 +22,7 @@ const AWS_SUBSCRIPTION_MS = 5 * 60_000;
 const DEFAULT_POLL_INTERVAL_MS = 50;
 /** While caught up, an empty event goes out this often (AWS also pushes events when nothing is written). */
 const DEFAULT_HEARTBEAT_MS = 1_000;
+const DEFAULT_RECORDS_PER_EVENT = 1_000;
 const SUBSCRIBE_TO_SHARD_TARGET = 'Kinesis_20131202.SubscribeToShard';
 /** The first bytes of an HTTP/2 connection without TLS (RFC 9113 §3.4). */
 const HTTP2_PREFACE_START = 'PRI ';
@@ -37,6 +38,8 @@ export interface SubscribeToShardFrontOptions {
   readonly pollIntervalMs?: number;
   /** @defaultValue {@link DEFAULT_HEARTBEAT_MS} */
   readonly heartbeatMs?: number;
+  /** Most records per event (one GetRecords call each). @defaultValue {@link DEFAULT_RECORDS_PER_EVENT} */
+  readonly recordsPerEvent?: number;
 }
 
 /** One SubscribeToShard call the front accepted, and how it ended. */
@@ -46,6 +49,8 @@ export interface FrontSubscription {
   readonly startingPosition: { readonly Type: string; readonly SequenceNumber?: string; readonly Timestamp?: number };
   /** Records pushed over it. */
   recordsPushed: number;
+  /** The reader does not take what was pushed: the front waits (HTTP/2 flow control) and reads nothing more. */
+  stalled: boolean;
   ended?: 'expired' | 'client_closed' | 'taken_over' | 'shard_end' | 'failed';
 }
 
@@ -178,7 +183,7 @@ export class SubscribeToShardFront {
       return sendError(res, 400, error.name, error.message);
     }
 
-    const subscription: FrontSubscription = { consumerArn, shardId, startingPosition: position, recordsPushed: 0 };
+    const subscription: FrontSubscription = { consumerArn, shardId, startingPosition: position, recordsPushed: 0, stalled: false };
     this.subscriptions.push(subscription);
     const ending = new AbortController();
     const key = `${consumerArn} ${shardId}`;
@@ -224,7 +229,7 @@ export class SubscribeToShardFront {
     let lastEventAt = 0;
     let caughtUpSent = false;
     while (!signal.aborted) {
-      const out = await this.kinesis.send(new GetRecordsCommand({ StreamARN: streamArn, ShardIterator: iterator, Limit: 1000 }));
+      const out = await this.kinesis.send(new GetRecordsCommand({ StreamARN: streamArn, ShardIterator: iterator, Limit: this.options.recordsPerEvent ?? DEFAULT_RECORDS_PER_EVENT }));
       if (signal.aborted) return;
       const records = out.Records ?? [];
       if (records.length > 0) continuation = records[records.length - 1]!.SequenceNumber!;
@@ -242,8 +247,10 @@ export class SubscribeToShardFront {
           ...(shardEnded ? { ChildShards: out.ChildShards?.length ? out.ChildShards : await this.childShards(streamArn, shardId) } : { ContinuationSequenceNumber: continuation }),
           MillisBehindLatest: millisBehindLatest,
         };
-        await this.write(res, this.message('event', 'SubscribeToShardEvent', event), signal);
         subscription.recordsPushed += records.length;
+        subscription.stalled = true;
+        await this.write(res, this.message('event', 'SubscribeToShardEvent', event), signal);
+        subscription.stalled = false;
         lastEventAt = Date.now();
         caughtUpSent = records.length === 0 && millisBehindLatest === 0;
       }

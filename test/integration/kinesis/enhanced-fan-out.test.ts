@@ -140,6 +140,35 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     await subject.poller.stop();
   });
 
+  it('takes nothing more from the event stream while the lanes are full: the sender stalls, memory stays bounded', async () => {
+    const slowFront = await startSubscribeToShardFront({ kinesisEndpoint: servers.kinesisEndpoint, subscriptionMs: 60_000, recordsPerEvent: 100 });
+    const slowFixture = new KinesisFixture(servers, clients.kinesis, slowFront.url);
+    try {
+      const stream = await slowFixture.createStream(1);
+      const consumerArn = await registerConsumer(stream.arn);
+      const payload = 'x'.repeat(1_000);
+      const total = 2_000;
+      for (let from = 0; from < total; from += 500) {
+        await slowFixture.put(stream.arn, Array.from({ length: 500 }, (_, i) => ({ data: `${from + i}:${payload}`, key: `key-${(from + i) % 7}` })));
+      }
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const invoker = new ScriptedInvoker(async () => (await gate, { kind: 'success' }));
+      const subject = slowFixture.poller(slowFixture.mapping(consumerArn, { BatchSize: 10, StartingPosition: 'TRIM_HORIZON' }), invoker);
+      await subject.poller.start();
+
+      await waitFor(() => slowFront.subscriptions[0]?.stalled === true && invoker.events.length === 1, { message: 'the front never stalled' });
+      expect(slowFront.subscriptions[0]!.recordsPushed).toBeLessThan(total / 2);
+      release();
+      await waitFor(() => invoker.deliveredData.length >= total, { message: 'backlog not delivered', timeoutMs: 30_000 });
+      expect(invoker.deliveredData.map((data) => Number(data.split(':')[0]))).toEqual(Array.from({ length: total }, (_, i) => i));
+      await subject.poller.stop();
+    } finally {
+      await slowFixture.close();
+      await slowFront.close();
+    }
+  });
+
   it('refuses a consumer that does not exist with a clear error', async () => {
     const stream = await fixture.createStream(1);
     const missing = `${stream.arn}/consumer/t-no-such-consumer:1700000000`;
