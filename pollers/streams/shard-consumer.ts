@@ -248,7 +248,7 @@ export class ShardConsumer<R> {
       logger: this.logger,
       ...(this.options.now ? { now: this.options.now } : {}),
     };
-    if (source.subscriber) return new ShardPushFeed({ ...common, subscriber: source.subscriber });
+    if (source.subscriber) return new ShardPushFeed({ ...common, subscriber: source.subscriber, status: this.options.status });
     return new ShardFetcher({
       ...common,
       reader: source.reader,

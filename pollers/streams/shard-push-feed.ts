@@ -1,4 +1,5 @@
 import { compareSequenceNumbers } from '../../src/checkpoints/sequence-number.js';
+import { readProblem, type MappingStatus } from '../../src/mappings/mapping-status.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
@@ -17,6 +18,8 @@ export interface ShardPushFeedOptions<R> {
   readonly metrics: Metrics;
   readonly labels: MappingLabels;
   readonly logger: Logger;
+  /** Told when the subscription's target is gone (consumer or shard not found), which retrying may not cure. */
+  readonly status?: MappingStatus;
   readonly random?: () => number;
   /** Wall clock, epoch ms. @defaultValue Date.now */
   readonly now?: () => number;
@@ -79,6 +82,7 @@ export class ShardPushFeed<R> implements ShardFeed {
         metrics.pollingErrors.inc(labels);
         const delayMs = exponentialDelayMs(ERROR_BACKOFF, this.failures, this.random);
         const kind = this.options.subscriber.classifyError(err);
+        if (kind === 'not_found') this.options.status?.record(readProblem(err));
         logger.warn({ shardId, err, kind, failures: this.failures, delayMs }, 'shard_subscription_failed');
         if (!(await sleep(delayMs, signal))) return undefined;
       }

@@ -2,10 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DescribeStreamConsumerCommand,
   KinesisClient,
   ListShardsCommand,
-  RegisterStreamConsumerCommand,
   SplitShardCommand,
   SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
@@ -13,6 +11,7 @@ import { NodeHttp2Handler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TEST_CREDENTIALS, testClients } from '../../harness/aws-clients.js';
 import { fixtureHandler } from '../../harness/fixtures.js';
+import { registerStreamConsumer } from '../../harness/kinesis-stream.js';
 import { startService, type RunningService } from '../../harness/service-process.js';
 import { startSubscribeToShardFront, type SubscribeToShardFront } from '../../harness/subscribe-to-shard-front.js';
 import { uniqueName } from '../../harness/unique-name.js';
@@ -24,16 +23,8 @@ const clients = testClients(servers);
 /** Subscriptions end this soon, so that every test sees several of them per shard. */
 const SUBSCRIPTION_MS = 1_500;
 
-/** Registers an enhanced fan-out consumer of the stream and waits until it is ACTIVE; returns its ARN. */
-async function registerConsumer(streamArn: string): Promise<string> {
-  const out = await clients.kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: uniqueName('t-consumer') }));
-  const consumerArn = out.Consumer!.ConsumerARN!;
-  await waitFor(
-    async () => (await clients.kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }))).ConsumerDescription?.ConsumerStatus === 'ACTIVE',
-    { message: 'consumer not ACTIVE', intervalMs: 100 },
-  );
-  return consumerArn;
-}
+/** Registers an ACTIVE enhanced fan-out consumer of the stream. */
+const registerConsumer = (streamArn: string) => registerStreamConsumer(clients.kinesis, streamArn);
 
 const batch = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => ({ data: `${prefix}-${i}`, key: `key-${i}` }));
 
