@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeregisterStreamConsumerCommand,
   KinesisClient,
   ListShardsCommand,
   SplitShardCommand,
@@ -158,6 +159,21 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
       await slowFixture.close();
       await slowFront.close();
     }
+  });
+
+  it('shows a consumer deregistered while the mapping runs in LastProcessingResult and keeps retrying', async () => {
+    const stream = await fixture.createStream(1);
+    const consumerArn = await registerConsumer(stream.arn);
+    const invoker = new ScriptedInvoker();
+    const subject = fixture.poller(fixture.mapping(consumerArn, { StartingPosition: 'TRIM_HORIZON' }), invoker);
+    await subject.poller.start();
+    await fixture.put(stream.arn, batch('a', 3));
+    await waitFor(() => invoker.deliveredData.length >= 3, { message: 'records not delivered' });
+
+    await clients.kinesis.send(new DeregisterStreamConsumerCommand({ ConsumerARN: consumerArn }));
+    await waitFor(() => subject.status.lastProcessingResult.startsWith('PROBLEM: Source not found: '), { message: 'the missing consumer was not reported', timeoutMs: 20_000 });
+    expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'shard_subscription_failed', kind: 'not_found' }));
+    await subject.poller.stop();
   });
 
   it('refuses a consumer that does not exist with a clear error', async () => {
