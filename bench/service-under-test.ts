@@ -39,6 +39,8 @@ export interface ServiceUnderTestOptions {
   readonly latency?: boolean;
   /** Directory for `--cpu-prof` profiles of the service's threads. */
   readonly profileDir?: string;
+  /** Extra environment of the service (e.g. another `AWS_ENDPOINT_URL_KINESIS`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -73,7 +75,7 @@ export class ServiceUnderTest {
       redis: { keyPrefix: `bench-${process.pid}-${Date.now()}` },
       ...(options.idlePollIntervalMs !== undefined ? { streams: { idlePollIntervalMs: options.idlePollIntervalMs } } : {}),
     };
-    const env: Record<string, string> = { BENCH_RECORD_FILE: recordFile, BENCH_LATENCY: options.latency ? '1' : '0' };
+    const env: Record<string, string> = { ...options.env, BENCH_RECORD_FILE: recordFile, BENCH_LATENCY: options.latency ? '1' : '0' };
     const spawnedAt = epochMs();
     // JSON is YAML: the configuration file is written as JSON.
     const service = await startService({

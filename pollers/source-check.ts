@@ -5,13 +5,14 @@ import { InvalidParameterValueException } from '../src/errors/api-error.js';
 import type { SourceCheck } from '../src/mappings/source-check.js';
 import { parseSourceArn } from '../src/mappings/source-arn.js';
 import { resolveSqsQueue, visibilityTimeoutError } from './sqs/sqs-queue.js';
+import { verifyStreamConsumer } from './kinesis/kinesis-shard-subscriber.js';
 
 /** The SDK's name for a stream that does not exist (Kinesis and DynamoDB Streams). */
 const STREAM_NOT_FOUND = 'ResourceNotFoundException';
 
 /**
  * The source checks of the management API, with the SDK calls the pollers themselves make at start: GetQueueUrl and
- * the visibility timeout for SQS, ListShards for Kinesis, DescribeStream for DynamoDB Streams.
+ * the visibility timeout for SQS, ListShards (and DescribeStreamConsumer for a consumer ARN) for Kinesis, DescribeStream for DynamoDB Streams.
  */
 export function createSourceCheck(aws: AwsClientFactory): SourceCheck {
   return async (mapping, functionTimeoutSeconds) => {
@@ -26,6 +27,7 @@ export function createSourceCheck(aws: AwsClientFactory): SourceCheck {
       }
       case 'kinesis':
         await streamExists(arn.streamArn, () => aws.kinesis(arn.region).send(new ListShardsCommand({ StreamARN: arn.streamArn, MaxResults: 1 })));
+        if (arn.efoConsumer) await verifyStreamConsumer(aws.kinesis(arn.region), arn.arn);
         return;
       case 'dynamodb':
         await streamExists(arn.streamArn, () => aws.dynamodbStreams(arn.region).send(new DescribeStreamCommand({ StreamArn: arn.streamArn, Limit: 1 })));

@@ -14,6 +14,32 @@ const SAMPLES = 15;
 const MIN_SPACING_MS = 200;
 
 /**
+ * Write → handler start of {@link SAMPLES} single records on the caught-up shard the service reads, each written after a
+ * random pause of up to `maxSpacingMs` (so at a random point of a poll cycle); ms per record.
+ */
+export async function writeToHandlerStartMs(service: ServiceUnderTest, stream: BenchStream, timing: { maxSpacingMs: number; settleMs: number }): Promise<number[]> {
+  const esm: number[] = [];
+  // Reading has begun once a first record went through.
+  await waitFor(
+    async () => {
+      await stream.write(1, true);
+      return service.invocations().length > 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, message: 'the service never invoked the function' },
+  );
+  await sleep(timing.settleMs);
+  let seen = service.invocations().length;
+  for (let sample = 0; sample < SAMPLES; sample++) {
+    await sleep(Math.random() * timing.maxSpacingMs);
+    await stream.write(1, true);
+    const invocation = await waitFor(() => service.invocations()[seen], { timeoutMs: 30_000, intervalMs: 5, message: 'record not delivered' });
+    seen = service.invocations().length;
+    esm.push(invocation.start - invocation.sent![0]!);
+  }
+  return esm;
+}
+
+/**
  * Write → handler start for single records on a caught-up shard (one shard, LATEST), records written at random
  * points of the poll cycle: the service with `streams.idlePollIntervalMs` = the interval under test beside a bare
  * GetRecords loop that pauses the same interval after an empty read.
@@ -39,25 +65,9 @@ function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): Ben
           latency: true,
           ...(profileDir ? { profileDir } : {}),
         });
-        const esm: number[] = [];
+        let esm: number[];
         try {
-          // Reading has begun once a first record went through.
-          await waitFor(
-            async () => {
-              await stream.write(1, true);
-              return service.invocations().length > 0;
-            },
-            { timeoutMs: 60_000, intervalMs: 500, message: 'the service never invoked the function' },
-          );
-          await sleep(idleIntervalMs + 200);
-          let seen = service.invocations().length;
-          for (let sample = 0; sample < SAMPLES; sample++) {
-            await spacing();
-            await stream.write(1, true);
-            const invocation = await waitFor(() => service.invocations()[seen], { timeoutMs: 30_000, intervalMs: 5, message: 'record not delivered' });
-            seen = service.invocations().length;
-            esm.push(invocation.start - invocation.sent![0]!);
-          }
+          esm = await writeToHandlerStartMs(service, stream, { maxSpacingMs: Math.max(idleIntervalMs, MIN_SPACING_MS), settleMs: idleIntervalMs + 200 });
         } finally {
           await service.stop();
         }

@@ -4,10 +4,12 @@ import type { PollerContext, PollerFactory } from '../../src/mappings/poller.js'
 import { StreamPoller, type StreamPollerOptions } from '../streams/stream-poller.js';
 import { KinesisEventBuilder } from './kinesis-event.js';
 import { KinesisShardReader } from './kinesis-shard-reader.js';
+import { KinesisShardSubscriber, verifyStreamConsumer } from './kinesis-shard-subscriber.js';
 
 /**
  * The poller of a Kinesis mapping: the shard engine (pollers/streams) over the Kinesis reader and event shape.
- * `options` are for tests and tuning (lease timings, shard sync period).
+ * A stream consumer ARN (enhanced fan-out) reads every shard through SubscribeToShard once the consumer is found
+ * ACTIVE; events still name the stream. `options` are for tests and tuning (lease timings, shard sync period).
  */
 export function kinesisPollerFactory(options: StreamPollerOptions = {}): PollerFactory {
   return (context: PollerContext) => {
@@ -20,7 +22,13 @@ export function kinesisPollerFactory(options: StreamPollerOptions = {}): PollerF
       eventSourceArn: arn.streamArn,
       invokeIdentityArn: executionRoleArn(fn.arn, mapping.FunctionName),
     });
-    return new StreamPoller<KinesisRecord>(context, { reader, events, streamArn: arn.streamArn }, options);
+    if (!arn.efoConsumer) return new StreamPoller<KinesisRecord>(context, { reader, events, streamArn: arn.streamArn }, options);
+    const kinesis = context.aws.kinesis(arn.region);
+    const fanOut = {
+      subscriber: new KinesisShardSubscriber(context.aws.kinesisHttp2(arn.region), arn.arn),
+      verify: (signal: AbortSignal) => verifyStreamConsumer(kinesis, arn.arn, signal),
+    };
+    return new StreamPoller<KinesisRecord>(context, { reader, events, streamArn: arn.streamArn, ...fanOut }, options);
   };
 }
 

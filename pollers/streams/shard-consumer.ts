@@ -32,7 +32,9 @@ import type { MappingLabels, Metrics } from '../../src/observability/metrics.js'
 import { sleep } from '../../src/runtime/backoff.js';
 import { BatchProcessor } from './batch-processor.js';
 import { retrySettingsOf } from './retry-policy.js';
-import { ShardFetcher, type FetchResult } from './shard-fetcher.js';
+import { ShardFetcher } from './shard-fetcher.js';
+import type { FetchResult, ShardFeed } from './shard-feed.js';
+import { ShardPushFeed } from './shard-push-feed.js';
 import { laneOf } from './lane-router.js';
 import { ShardLane, type LaneStep } from './shard-lane.js';
 import { ShardWindow } from './shard-window.js';
@@ -224,10 +226,42 @@ export class ShardConsumer<R> {
     return 'PROCESSING';
   }
 
+  /** Reads the shard through its feed until the loop ends; the feed is closed whatever happens. */
+  private async process(checkpointer: ShardCheckpointer): Promise<ShardConsumerState> {
+    const feed = this.feedOf();
+    try {
+      return await this.loop(checkpointer, feed);
+    } finally {
+      feed.close();
+    }
+  }
+
+  /** The shard's feed: SubscribeToShard push when the source subscribes (enhanced fan-out), else GetRecords pull. */
+  private feedOf(): ShardFeed {
+    const { source, metrics, labels } = this.options;
+    const common = {
+      events: source.events,
+      shardId: this.shardId,
+      start: this.start,
+      metrics,
+      labels,
+      logger: this.logger,
+      ...(this.options.now ? { now: this.options.now } : {}),
+    };
+    if (source.subscriber) return new ShardPushFeed({ ...common, subscriber: source.subscriber, status: this.options.status });
+    return new ShardFetcher({
+      ...common,
+      reader: source.reader,
+      ...(this.skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs: this.skipArrivedBeforeMs } : {}),
+      ...(this.latestResumesAt ? { latestResumesAt: this.latestResumesAt } : {}),
+      limit: source.reader.maxRecordsPerRead,
+    });
+  }
+
   /**
    * The loop: read ▸ route ▸ wait for the first of {records, a lane's step, a timer, stop or lease loss} ▸ settle.
    *
-   * The feed hands records in shard order; each is tracked by the checkpointer, then either settled at once (the
+   * The feed (GetRecords pull or SubscribeToShard push) hands records in shard order; each is tracked by the checkpointer, then either settled at once (the
    * filters removed it) or routed to its lane. An idle lane whose batch is complete sends it; its processor runs in
    * the background and every group of records it settles comes back here as a value, which the checkpointer
    * commits (the highest contiguous settled position, fenced by the lease) before the lane may go on. The shard
@@ -238,23 +272,10 @@ export class ShardConsumer<R> {
    * later window was read, a caught-up read came after its end, or the shard ended); the window's state comes back
    * with the settled records and is committed with the checkpoint, so a shard ends only after its window closed.
    */
-  private async process(checkpointer: ShardCheckpointer): Promise<ShardConsumerState> {
-    const { source, mapping, metrics, labels, filter } = this.options;
+  private async loop(checkpointer: ShardCheckpointer, feed: ShardFeed): Promise<ShardConsumerState> {
+    const { mapping, metrics, labels, filter } = this.options;
     const halt = this.halt.signal;
     const now = () => performance.now();
-    const feed = new ShardFetcher({
-      reader: source.reader,
-      events: source.events,
-      shardId: this.shardId,
-      start: this.start,
-      ...(this.skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs: this.skipArrivedBeforeMs } : {}),
-      ...(this.latestResumesAt ? { latestResumesAt: this.latestResumesAt } : {}),
-      limit: source.reader.maxRecordsPerRead,
-      metrics,
-      labels,
-      logger: this.logger,
-      ...(this.options.now ? { now: this.options.now } : {}),
-    });
     // ParallelizationFactor lanes, each with its own processor (retries, bisect, record age act per lane). Tumbling
     // windows come with one lane (AWS refuses them with a higher factor), which keeps the shard's window.
     const windowSeconds = mapping.TumblingWindowInSeconds ?? 0;
@@ -310,7 +331,8 @@ export class ShardConsumer<R> {
         const read = woke.read;
         if (!read) continue;
         t = now();
-        nextReadAt = read.caughtUp ? t + this.options.idlePollIntervalMs : 0;
+        // A pushed feed waits for records itself; a polled one pauses once caught up.
+        nextReadAt = read.caughtUp && !feed.pushes ? t + this.options.idlePollIntervalMs : 0;
         if (read.caughtUp) {
           for (const lane of lanes) lane.caughtUp(read.requestedAtMs);
           this.caughtUpReadStartedAtMs = readStartedAtMs;

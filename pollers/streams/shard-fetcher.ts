@@ -4,17 +4,10 @@ import { compareSequenceNumbers } from '../../src/checkpoints/sequence-number.js
 import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
 import type { IteratorPosition, ShardReader } from './shard-reader.js';
 import type { StreamEventBuilder, StreamRecord } from './stream-event-builder.js';
+import { buildStreamRecord } from './build-stream-record.js';
+import type { FetchResult, ShardFeed } from './shard-feed.js';
 
-/** One successful read. */
-export interface FetchResult {
-  readonly records: readonly StreamRecord[];
-  /** Nothing more to read right now: the read returned nothing or reached the tip of the shard. */
-  readonly caughtUp: boolean;
-  /** The shard is closed and everything in it has been read. */
-  readonly ended: boolean;
-  /** Wall-clock time the records were asked for, epoch ms: a caught-up read saw everything written before it. */
-  readonly requestedAtMs: number;
-}
+export type { FetchResult };
 
 export interface ShardFetcherOptions<R> {
   readonly reader: ShardReader<R>;
@@ -48,7 +41,8 @@ export interface ShardFetcherOptions<R> {
  * read within its 24 h retention) can never be read again; reading goes on from the oldest record left, as
  * Lambda does when records expire, and never returns a record at or before the position it had reached.
  */
-export class ShardFetcher<R> {
+export class ShardFetcher<R> implements ShardFeed {
+  readonly pushes = false;
   private iterator: string | undefined;
   private lastSequenceNumber: string | undefined;
   private start: IteratorPosition;
@@ -150,21 +144,12 @@ export class ShardFetcher<R> {
     return undefined;
   }
 
-  /**
-   * The record as an event; one that cannot be built (e.g. a value the converter does not know) comes out
-   * marked with its error, to be given up on its own instead of failing every read of the shard.
-   */
   private build(record: R): StreamRecord {
-    const { events, shardId } = this.options;
-    try {
-      return events.build(record, shardId);
-    } catch (buildError) {
-      const identity = events.identify(record);
-      this.options.metrics.eventBuildFailures.inc(this.options.labels);
-      this.options.logger.error({ shardId, err: buildError, sequenceNumber: identity.sequenceNumber }, 'event_build_failed');
-      return { event: {}, json: '{}', ...identity, buildError };
-    }
+    return buildStreamRecord(record, this.options.shardId, this.options);
   }
+
+  /** Nothing is held open between reads. */
+  close(): void {}
 
   private position(): IteratorPosition {
     if (this.lastSequenceNumber !== undefined) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };

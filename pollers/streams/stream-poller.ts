@@ -104,11 +104,13 @@ export class StreamPoller<R> implements Poller {
   }
 
   /**
-   * Checks that the stream exists (rejects with InvalidParameterValueException `Stream not found: <arn>`
-   * otherwise), then starts the control loop. Transient errors do not fail the start: the loop retries them.
+   * Checks what the source verifies (an enhanced fan-out consumer) and that the stream exists (rejects with
+   * InvalidParameterValueException `Stream not found: <arn>` otherwise), then starts the control loop. Transient
+   * errors of the stream check do not fail the start: the loop retries them.
    */
   async start(): Promise<void> {
     if (this.loop) return;
+    await this.source.verify?.(this.stopping.signal);
     let synced = false;
     try {
       // The first sync happens before start() resolves, so a LATEST mapping's starting points are pinned by

@@ -5,7 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
@@ -23,7 +23,8 @@ const REQUEST_TIMEOUT_MS = 35_000;
  * from `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL` when set. Clients are cached per region.
  *
  * Every client uses an HTTP/1.1 handler with keep-alive: the Kinesis client's default HTTP/2 handler fails
- * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway.
+ * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway. The one exception is
+ * {@link kinesisHttp2}, for the one call that needs HTTP/2 (SubscribeToShard).
  */
 export class AwsClientFactory {
   private readonly cache = new Map<string, unknown>();
@@ -46,6 +47,14 @@ export class AwsClientFactory {
     return this.client('KINESIS', region, (config) => new KinesisClient(config));
   }
 
+  /**
+   * A Kinesis client over HTTP/2, for SubscribeToShard (enhanced fan-out pushes records over HTTP/2 only). An
+   * `http://` endpoint is spoken to as HTTP/2 without TLS (prior knowledge).
+   */
+  kinesisHttp2(region?: string): KinesisClient {
+    return this.client('KINESIS', region, (config) => new KinesisClient({ ...config, requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) }), { variant: 'http2' });
+  }
+
   dynamodbStreams(region?: string): DynamoDBStreamsClient {
     return this.client('DYNAMODB_STREAMS', region, (config) => new DynamoDBStreamsClient(config));
   }
@@ -66,7 +75,7 @@ export class AwsClientFactory {
   lambda(region?: string): LambdaClient {
     // An invoker never retries: a repeated Invoke could run the function twice and would hide a throttle
     // from the caller's own backoff.
-    return this.client('LAMBDA', region, (config) => new LambdaClient({ ...config, maxAttempts: 1 }), 0);
+    return this.client('LAMBDA', region, (config) => new LambdaClient({ ...config, maxAttempts: 1 }), { requestTimeout: 0 });
   }
 
   /** Destroys every client and closes pooled sockets. */
@@ -81,10 +90,11 @@ export class AwsClientFactory {
     service: AwsServiceId,
     region: string | undefined,
     build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number }) => T,
-    requestTimeout: number = REQUEST_TIMEOUT_MS,
+    options: { readonly variant?: string; readonly requestTimeout?: number } = {},
   ): T {
+    const { variant = '', requestTimeout = REQUEST_TIMEOUT_MS } = options;
     const resolvedRegion = region ?? this.defaultRegion;
-    const key = `${service}:${resolvedRegion}`;
+    const key = `${service}:${resolvedRegion}:${variant}`;
     let client = this.cache.get(key) as T | undefined;
     if (!client) {
       const endpoint = endpointFor(this.env, service);

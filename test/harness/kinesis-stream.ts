@@ -1,4 +1,5 @@
-import { CreateStreamCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamConsumerCommand, PutRecordsCommand, RegisterStreamConsumerCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { waitFor } from './wait-for.js';
 import { uniqueName } from './unique-name.js';
 import { waitForActive } from '../integration/kinesis/kinesis-fixture.js';
 
@@ -24,4 +25,15 @@ export async function createTestStream(kinesis: KinesisClient, shardCount: numbe
 /** The records' data (UTF-8) of a Kinesis event as the function received it. */
 export function kinesisRecordData(event: unknown): string[] {
   return (event as { Records: { kinesis: { data: string } }[] }).Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString());
+}
+
+/** Registers an enhanced fan-out consumer of the stream and waits until it is ACTIVE; returns its ARN. */
+export async function registerStreamConsumer(kinesis: KinesisClient, streamArn: string): Promise<string> {
+  const out = await kinesis.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: uniqueName('t-consumer') }));
+  const consumerArn = out.Consumer!.ConsumerARN!;
+  await waitFor(
+    async () => (await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }))).ConsumerDescription?.ConsumerStatus === 'ACTIVE',
+    { message: 'consumer not ACTIVE', intervalMs: 100 },
+  );
+  return consumerArn;
 }

@@ -42,6 +42,12 @@ describe('event source mapping API errors (spec §1.3), as the SDK sees them', (
       message: `Stream not found: ${missingStream}`,
       status: 400,
     });
+    const missingConsumer = `${streamArn}/consumer/no-such-consumer:1700000000`;
+    expect(await create({ EventSourceArn: missingConsumer, StartingPosition: 'LATEST' })).toEqual({
+      name: 'InvalidParameterValueException',
+      message: `Stream consumer not found: ${missingConsumer}`,
+      status: 400,
+    });
     const missingTable = 'arn:aws:dynamodb:ddblocal:000000000000:table/NoSuchTable/stream/2024-01-01T00:00:00.000';
     expect(await create({ EventSourceArn: missingTable, StartingPosition: 'LATEST' })).toEqual({
       name: 'InvalidParameterValueException',

@@ -33,6 +33,21 @@ export interface KinesisEventRecord {
   [key: string]: unknown;
 }
 
+/** Sequence numbers delivered per shard, in delivery order. */
+export function byShard(records: readonly KinesisEventRecord[]): Map<string, string[]> {
+  const shards = new Map<string, string[]>();
+  for (const record of records) {
+    const shardId = record.eventID.split(':')[0]!;
+    shards.set(shardId, [...(shards.get(shardId) ?? []), record.kinesis.sequenceNumber]);
+  }
+  return shards;
+}
+
+/** Sequence numbers strictly increasing (compared as big integers). */
+export function isAscending(sequenceNumbers: readonly string[]): boolean {
+  return sequenceNumbers.every((value, index) => index === 0 || BigInt(value) > BigInt(sequenceNumbers[index - 1]!));
+}
+
 /** What a scripted function answers to one invocation. */
 export type ScriptedAnswer =
   | { kind: 'success'; result?: unknown }
@@ -97,8 +112,10 @@ export class KinesisFixture extends StreamPollerFixture {
   constructor(
     servers: TestServers,
     readonly kinesis: KinesisClient,
+    /** Where the pollers send Kinesis calls. @defaultValue kinesis-local */
+    kinesisEndpoint: string = servers.kinesisEndpoint,
   ) {
-    super(servers, 'kinesis', kinesisPollerFactory, { AWS_ENDPOINT_URL_KINESIS: servers.kinesisEndpoint });
+    super(servers, 'kinesis', kinesisPollerFactory, { AWS_ENDPOINT_URL_KINESIS: kinesisEndpoint });
   }
 
   /** Creates a stream and waits until it is ACTIVE. */

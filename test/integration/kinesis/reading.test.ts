@@ -4,24 +4,10 @@ import { waitFor } from '../../harness/wait-for.js';
 import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
 import { createRedis } from '../../../src/redis/redis-connection.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { counterValue, KinesisFixture, ScriptedInvoker, type KinesisEventRecord } from './kinesis-fixture.js';
+import { byShard, counterValue, isAscending, KinesisFixture, ScriptedInvoker } from './kinesis-fixture.js';
 
 const servers = inject('servers');
 const clients = testClients(servers);
-
-/** Records delivered per shard, in delivery order. */
-function byShard(records: readonly KinesisEventRecord[]): Map<string, string[]> {
-  const shards = new Map<string, string[]>();
-  for (const record of records) {
-    const shardId = record.eventID.split(':')[0]!;
-    shards.set(shardId, [...(shards.get(shardId) ?? []), record.kinesis.sequenceNumber]);
-  }
-  return shards;
-}
-
-function isAscending(sequenceNumbers: readonly string[]): boolean {
-  return sequenceNumbers.every((value, index) => index === 0 || BigInt(value) > BigInt(sequenceNumbers[index - 1]!));
-}
 
 describe('Kinesis reading, events and checkpoints', () => {
   let fixture: KinesisFixture;
