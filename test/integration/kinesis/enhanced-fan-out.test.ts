@@ -77,6 +77,10 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     }
     expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'shard_subscription_ended' }));
     await subject.poller.stop();
+    // Stopping closes the open subscriptions: none is left for the service to push into.
+    const open = () => front.subscriptions.filter((subscription) => subscription.consumerArn === consumerArn && subscription.ended === undefined);
+    await waitFor(() => open().length === 0, { message: 'subscriptions left open after stop' });
+    expect(front.subscriptions.filter((subscription) => subscription.consumerArn === consumerArn).map((subscription) => subscription.ended)).toContain('client_closed');
   });
 
   it('re-subscribes after the event stream fails (another subscription took the shard over)', async () => {
