@@ -248,6 +248,7 @@ export class ShardConsumer<R> {
       logger: this.logger,
       ...(this.options.now ? { now: this.options.now } : {}),
     };
+    // Only Kinesis subscribes, and it has AT_TIMESTAMP: no arrival floor or re-derived LATEST start to carry over.
     if (source.subscriber) return new ShardPushFeed({ ...common, subscriber: source.subscriber, status: this.options.status });
     return new ShardFetcher({
       ...common,
@@ -261,8 +262,8 @@ export class ShardConsumer<R> {
   /**
    * The loop: read ▸ route ▸ wait for the first of {records, a lane's step, a timer, stop or lease loss} ▸ settle.
    *
-   * The feed (GetRecords pull or SubscribeToShard push) hands records in shard order; each is tracked by the checkpointer, then either settled at once (the
-   * filters removed it) or routed to its lane. An idle lane whose batch is complete sends it; its processor runs in
+   * The feed (GetRecords pull or SubscribeToShard push) hands records in shard order; each is tracked by the
+   * checkpointer, then either settled at once (the filters removed it) or routed to its lane. An idle lane whose batch is complete sends it; its processor runs in
    * the background and every group of records it settles comes back here as a value, which the checkpointer
    * commits (the highest contiguous settled position, fenced by the lease) before the lane may go on. The shard
    * is read only while some idle lane wants records and no lane has a whole batch waiting, so memory stays

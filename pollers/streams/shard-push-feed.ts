@@ -128,7 +128,8 @@ export class ShardPushFeed<R> implements ShardFeed {
       this.dropSubscription();
       logger.info({ shardId, childShardIds: event.childShardIds, lastSequenceNumber: this.lastSequenceNumber }, 'shard_subscription_reached_shard_end');
     }
-    // Pushed events carry no read limit: caught up means the service says so.
+    // Pushed events carry no read limit: caught up means the service says so. `requestedAtMs` is when the event was
+    // taken, a little after it was pushed: a record written in between comes in the next event.
     return { records, caughtUp: event.millisBehindLatest === 0, ended: this.finished, requestedAtMs };
   }
 

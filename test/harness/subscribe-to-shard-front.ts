@@ -105,9 +105,9 @@ export class SubscribeToShardFront {
     return this;
   }
 
-  /** Subscriptions of one shard, in the order they were made. */
-  subscriptionsOf(shardId: string): FrontSubscription[] {
-    return this.subscriptions.filter((subscription) => subscription.shardId === shardId);
+  /** Subscriptions of one consumer to one shard, in the order they were made. */
+  subscriptionsOf(consumerArn: string, shardId: string): FrontSubscription[] {
+    return this.subscriptions.filter((subscription) => subscription.consumerArn === consumerArn && subscription.shardId === shardId);
   }
 
   async close(): Promise<void> {

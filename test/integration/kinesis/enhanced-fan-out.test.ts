@@ -56,7 +56,7 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     await waitFor(() => records().length >= 30, { message: 'first records not delivered' });
     // More records once every shard's first subscription has ended: they come through later subscriptions.
     const shardIds = await fixture.shardIds(stream.arn);
-    await waitFor(() => shardIds.every((shardId) => front.subscriptionsOf(shardId).some((subscription) => subscription.ended === 'expired')), {
+    await waitFor(() => shardIds.every((shardId) => front.subscriptionsOf(consumerArn, shardId).some((subscription) => subscription.ended === 'expired')), {
       message: 'subscriptions did not end',
     });
     await fixture.put(stream.arn, batch('b', 30));
@@ -68,7 +68,7 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     expect(records().every((record) => record.eventSourceARN === stream.arn)).toBe(true);
     expect(invoker.events.every((event) => event.Records.length <= 7)).toBe(true);
     for (const shardId of shardIds) {
-      const [first, ...later] = front.subscriptionsOf(shardId);
+      const [first, ...later] = front.subscriptionsOf(consumerArn, shardId);
       expect(first!.startingPosition.Type).toBe('TRIM_HORIZON');
       expect(first!.consumerArn).toBe(consumerArn);
       expect(later.length).toBeGreaterThan(0);
@@ -77,6 +77,10 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     }
     expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'shard_subscription_ended' }));
     await subject.poller.stop();
+    // Stopping closes the open subscriptions: none is left for the service to push into.
+    const open = () => front.subscriptions.filter((subscription) => subscription.consumerArn === consumerArn && subscription.ended === undefined);
+    await waitFor(() => open().length === 0, { message: 'subscriptions left open after stop' });
+    expect(front.subscriptions.filter((subscription) => subscription.consumerArn === consumerArn).map((subscription) => subscription.ended)).toContain('client_closed');
   });
 
   it('re-subscribes after the event stream fails (another subscription took the shard over)', async () => {
@@ -128,37 +132,8 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'shard_subscription_reached_shard_end', shardId: parent!.ShardId, childShardIds: expect.arrayContaining([expect.any(String)]) }));
     expect(subject.logs).toContainEqual(expect.objectContaining({ msg: 'shard_ended', shardId: parent!.ShardId }));
     const children = (await fixture.shardIds(stream.arn)).filter((shardId) => shardId !== parent!.ShardId);
-    for (const child of children) expect(front.subscriptionsOf(child)[0]?.startingPosition.Type).toBe('TRIM_HORIZON');
+    for (const child of children) expect(front.subscriptionsOf(consumerArn, child)[0]?.startingPosition.Type).toBe('TRIM_HORIZON');
     await subject.poller.stop();
-  });
-
-  it('takes nothing more from the event stream while the lanes are full: the sender stalls, memory stays bounded', async () => {
-    const slowFront = await startSubscribeToShardFront({ kinesisEndpoint: servers.kinesisEndpoint, subscriptionMs: 60_000, recordsPerEvent: 100 });
-    const slowFixture = new KinesisFixture(servers, clients.kinesis, slowFront.url);
-    try {
-      const stream = await slowFixture.createStream(1);
-      const consumerArn = await registerConsumer(stream.arn);
-      const payload = 'x'.repeat(1_000);
-      const total = 2_000;
-      for (let from = 0; from < total; from += 500) {
-        await slowFixture.put(stream.arn, Array.from({ length: 500 }, (_, i) => ({ data: `${from + i}:${payload}`, key: `key-${(from + i) % 7}` })));
-      }
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      const invoker = new ScriptedInvoker(async () => (await gate, { kind: 'success' }));
-      const subject = slowFixture.poller(slowFixture.mapping(consumerArn, { BatchSize: 10, StartingPosition: 'TRIM_HORIZON' }), invoker);
-      await subject.poller.start();
-
-      await waitFor(() => slowFront.subscriptions[0]?.stalled === true && invoker.events.length === 1, { message: 'the front never stalled' });
-      expect(slowFront.subscriptions[0]!.recordsPushed).toBeLessThan(total / 2);
-      release();
-      await waitFor(() => invoker.deliveredData.length >= total, { message: 'backlog not delivered', timeoutMs: 30_000 });
-      expect(invoker.deliveredData.map((data) => Number(data.split(':')[0]))).toEqual(Array.from({ length: total }, (_, i) => i));
-      await subject.poller.stop();
-    } finally {
-      await slowFixture.close();
-      await slowFront.close();
-    }
   });
 
   it('shows a consumer deregistered while the mapping runs in LastProcessingResult and keeps retrying', async () => {
@@ -181,6 +156,80 @@ describe('Kinesis enhanced fan-out (SubscribeToShard through the front)', () => 
     const missing = `${stream.arn}/consumer/t-no-such-consumer:1700000000`;
     const subject = fixture.poller(fixture.mapping(missing, { StartingPosition: 'TRIM_HORIZON' }), new ScriptedInvoker());
     await expect(subject.poller.start()).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: `Stream consumer not found: ${missing}` });
+  });
+
+  describe('with a backlog of 2,000 records of 1 KB and a function that waits', () => {
+    /** Subscriptions that last; events of 100 records, so that a few fill the HTTP/2 windows. */
+    let slowFront: SubscribeToShardFront;
+    let slowFixture: KinesisFixture;
+    const BACKLOG = 2_000;
+
+    beforeAll(async () => {
+      slowFront = await startSubscribeToShardFront({ kinesisEndpoint: servers.kinesisEndpoint, subscriptionMs: 60_000, recordsPerEvent: 100 });
+      slowFixture = new KinesisFixture(servers, clients.kinesis, slowFront.url);
+    });
+
+    afterAll(async () => {
+      await slowFixture?.close();
+      await slowFront?.close();
+    });
+
+    /** A stream whose records `<index>:<1 KB>` spread over `keys` partition keys, and an ACTIVE consumer of it. */
+    async function streamWithBacklog(shards: number, keys: number): Promise<{ arn: string; consumerArn: string }> {
+      const stream = await slowFixture.createStream(shards);
+      const consumerArn = await registerConsumer(stream.arn);
+      const payload = 'x'.repeat(1_000);
+      for (let from = 0; from < BACKLOG; from += 500) {
+        await slowFixture.put(stream.arn, Array.from({ length: 500 }, (_, i) => ({ data: `${from + i}:${payload}`, key: `key-${(from + i) % keys}` })));
+      }
+      return { arn: stream.arn, consumerArn };
+    }
+
+    /** A promise the function waits on, and what releases it. */
+    function gate(): { readonly opened: Promise<void>; readonly open: () => void } {
+      let open: () => void = () => undefined;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { opened, open };
+    }
+
+    it('takes nothing more from the event stream while the lanes are full: the sender stalls, memory stays bounded', async () => {
+      const { arn, consumerArn } = await streamWithBacklog(1, 7);
+      const [shardId] = await slowFixture.shardIds(arn);
+      const held = gate();
+      const invoker = new ScriptedInvoker(async () => (await held.opened, { kind: 'success' }));
+      const subject = slowFixture.poller(slowFixture.mapping(consumerArn, { BatchSize: 10, StartingPosition: 'TRIM_HORIZON' }), invoker);
+      await subject.poller.start();
+
+      await waitFor(() => slowFront.subscriptionsOf(consumerArn, shardId!)[0]?.stalled === true && invoker.events.length === 1, { message: 'the front never stalled' });
+      expect(slowFront.subscriptionsOf(consumerArn, shardId!)[0]!.recordsPushed).toBeLessThan(BACKLOG / 2);
+      held.open();
+      await waitFor(() => invoker.deliveredData.length >= BACKLOG, { message: 'backlog not delivered', timeoutMs: 30_000 });
+      expect(invoker.deliveredData.map((data) => Number(data.split(':')[0]))).toEqual(Array.from({ length: BACKLOG }, (_, i) => i));
+      await subject.poller.stop();
+    });
+
+    it('a shard whose lanes are full does not hold up the other shards sharing the HTTP/2 connection', async () => {
+      const stream = await streamWithBacklog(2, 13);
+      const [blockedShard] = await slowFixture.shardIds(stream.arn);
+      const held = gate();
+      const invoker = new ScriptedInvoker(async (event) => {
+        if (event.Records[0]!.eventID.startsWith(`${blockedShard}:`)) await held.opened;
+        return { kind: 'success' };
+      });
+      const subject = slowFixture.poller(slowFixture.mapping(stream.consumerArn, { BatchSize: 10, StartingPosition: 'TRIM_HORIZON' }), invoker);
+      await subject.poller.start();
+      await waitFor(() => slowFront.subscriptionsOf(stream.consumerArn, blockedShard!)[0]?.stalled === true, { message: 'the blocked shard never stalled' });
+
+      // Written while the blocked shard's stream is stalled: the other shard's records must still come through.
+      const put = await slowFixture.put(stream.arn, Array.from({ length: 13 }, (_, i) => ({ data: `last-${i}`, key: `key-${i}` })));
+      const freeShardLast = put.filter((record) => record.shardId !== blockedShard).map((record) => record.sequenceNumber);
+      const delivered = () => new Set(invoker.events.flatMap((event) => event.Records.map((record) => record.kinesis.sequenceNumber)));
+      await waitFor(() => freeShardLast.every((sequenceNumber) => delivered().has(sequenceNumber)), { message: 'the free shard was held up', timeoutMs: 30_000 });
+      expect(slowFront.subscriptionsOf(stream.consumerArn, blockedShard!)[0]!.stalled).toBe(true);
+      held.open();
+      await waitFor(() => invoker.deliveredData.length >= BACKLOG + put.length, { message: 'backlog not delivered', timeoutMs: 30_000 });
+      await subject.poller.stop();
+    });
   });
 });
 
