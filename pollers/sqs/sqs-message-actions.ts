@@ -46,11 +46,15 @@ export class SqsMessageActions {
    * order. The others may be visible (and received by someone else) already, so they must not be processed.
    * FIFO: the later messages of a lost message's group are released and left out too.
    */
-  async secureVisibility(messages: readonly SqsReceivedMessage[], reason: string): Promise<SqsReceivedMessage[]> {
-    const { client, effectiveVisibilitySeconds, logger, signal } = this.options;
+  async secureVisibility(
+    messages: readonly SqsReceivedMessage[],
+    reason: string,
+    visibilitySeconds: number = this.options.effectiveVisibilitySeconds,
+  ): Promise<SqsReceivedMessage[]> {
+    const { client, logger, signal } = this.options;
     const sentAt = Date.now();
-    const result = await client.changeVisibility(messages, effectiveVisibilitySeconds, signal);
-    for (const message of result.succeeded) message.visibleAtMs = sentAt + effectiveVisibilitySeconds * 1000;
+    const result = await client.changeVisibility(messages, visibilitySeconds, signal);
+    for (const message of result.succeeded) message.visibleAtMs = sentAt + visibilitySeconds * 1000;
     if (result.failed.length === 0) return [...messages];
     logger.warn({ reason, failed: result.failed.length, codes: distinctCodes(result) }, 'visibility_extension_failed');
     const secured = new Set(result.succeeded);

@@ -13,7 +13,7 @@ import type { SqsMessageActions } from './sqs-message-actions.js';
 import { toReceivedMessage, type SqsReceivedMessage } from './sqs-received-message.js';
 import type { SqsScaler } from './sqs-scaler.js';
 import { fifoFollowers, planSettlement, verdictOf, type BatchVerdict, type SettlementPlan } from './sqs-settle.js';
-import { SHORT_POLL_WAIT_SECONDS, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
+import { SHORT_POLL_WAIT_SECONDS, invokeVisibilitySeconds, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
 import type { InvokeSlot, SqsAdmission } from './sqs-admission.js';
 import { NO_JOURNAL, type JournalHandle } from '../../src/journal/journal-entry.js';
 
@@ -247,12 +247,14 @@ export class SqsPollLoop {
    */
   private async invokeAndSettle(setup: SqsPollerSetup, batch: SqsBatch, slot: InvokeSlot): Promise<ReadonlySet<string>> {
     const { fn } = this.context;
-    // The function may run for its whole timeout: no message of the batch may reappear meanwhile.
-    const exposed = batch.messages.filter((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now(), fn.timeoutSeconds));
+    // The function may start cold and then run for its whole timeout: no message of the batch may reappear meanwhile.
+    const startupMs = fn.startupAllowanceMs();
+    const exposed = batch.messages.filter((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now(), fn.timeoutSeconds, startupMs));
     // FIFO: groups with a message left out of the batch; their carried-over messages must not run ahead of it.
     let lostGroups: ReadonlySet<string> = NO_GROUPS;
     if (exposed.length > 0) {
-      const secured = new Set(await setup.actions.secureVisibility(exposed, 'invoke'));
+      const visibilitySeconds = invokeVisibilitySeconds(setup.effectiveVisibilitySeconds, fn.timeoutSeconds, startupMs);
+      const secured = new Set(await setup.actions.secureVisibility(exposed, 'invoke', visibilitySeconds));
       const lost = new Set(exposed.filter((message) => !secured.has(message)));
       if (lost.size > 0) {
         if (setup.queue.fifo) {
@@ -277,7 +279,7 @@ export class SqsPollLoop {
       entry = this.journal(batch, payload, outcome, verdict);
       if (outcome.kind !== 'throttled') break;
       const delayMs = exponentialDelayMs(THROTTLE_BACKOFF, attempt);
-      if (batch.messages.some((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now() + delayMs, fn.timeoutSeconds))) {
+      if (batch.messages.some((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now() + delayMs, fn.timeoutSeconds, startupMs))) {
         this.context.logger.warn({ attempts: attempt, size: batch.size }, 'throttle_retries_exhausted');
         break;
       }

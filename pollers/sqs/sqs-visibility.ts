@@ -78,7 +78,16 @@ export function planReceive(options: {
   return { waitTimeSeconds: LONG_POLL_WAIT_SECONDS, visibilityTimeoutSeconds: Math.min(visibility, PARKED_POLL_VISIBILITY_SECONDS) };
 }
 
-/** True when a message hidden until `visibleAtMs` could reappear while an invocation starting at `nowMs` runs. */
-export function needsVisibilityForInvoke(visibleAtMs: number, nowMs: number, functionTimeoutSeconds: number): boolean {
-  return visibleAtMs - nowMs < functionTimeoutSeconds * 1000 - INVOKE_VISIBILITY_TOLERANCE_MS;
+/**
+ * True when a message hidden until `visibleAtMs` could reappear while an invocation starting at `nowMs` runs: for
+ * its startup (a cold environment loading its module, `startupAllowanceMs`) and then its whole timeout.
+ */
+export function needsVisibilityForInvoke(visibleAtMs: number, nowMs: number, functionTimeoutSeconds: number, startupAllowanceMs = 0): boolean {
+  return visibleAtMs - nowMs < functionTimeoutSeconds * 1000 + startupAllowanceMs - INVOKE_VISIBILITY_TOLERANCE_MS;
+}
+
+/** The visibility timeout to give a batch before an invocation: the effective one, or longer when a cold start may come first. */
+export function invokeVisibilitySeconds(effectiveVisibilitySeconds: number, functionTimeoutSeconds: number, startupAllowanceMs: number): number {
+  const needed = functionTimeoutSeconds + Math.ceil(startupAllowanceMs / 1000);
+  return Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(effectiveVisibilitySeconds, needed));
 }

@@ -54,6 +54,10 @@ export class FaultInjectingInvoker implements Invoker {
   close(): Promise<void> {
     return this.inner.close();
   }
+
+  startupAllowanceMs(): number {
+    return this.inner.startupAllowanceMs?.() ?? 0;
+  }
 }
 
 function injectedErrorMessage(faults: FunctionFaults): string {

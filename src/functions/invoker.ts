@@ -70,6 +70,12 @@ export interface Invoker {
   invoke(payload: string, options?: InvokeOptions): Promise<InvokeOutcome>;
   /** Releases workers, sockets and clients; in-flight invocations are allowed to finish first. */
   close(): Promise<void>;
+  /**
+   * How long an invocation starting now may take before the function's own timeout starts counting: loading a
+   * cold environment (Lambda's init phase). Callers that must keep a batch hidden for the whole invocation (SQS)
+   * add it to the timeout. Absent: 0.
+   */
+  startupAllowanceMs?(): number;
 }
 
 /** True when the outcome counts as a function error for retry and bisect purposes (errors and timeouts). */

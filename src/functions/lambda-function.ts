@@ -41,6 +41,11 @@ export class LambdaFunction {
     return this.running;
   }
 
+  /** Time an invocation starting now may take before its timeout starts counting (a cold start), ms. */
+  startupAllowanceMs(): number {
+    return this.invoker.startupAllowanceMs?.() ?? 0;
+  }
+
   /** Invocations that could start now without being throttled (Infinity when unreserved). */
   get freeConcurrency(): number {
     const reserved = this.definition.reservedConcurrency;

@@ -96,6 +96,11 @@ export class ModuleInvoker implements Invoker {
     return this.pool.size;
   }
 
+  /** The init limit when no warm environment is idle: the next invocation may have to load the module first. */
+  startupAllowanceMs(): number {
+    return this.pool.idleCount > 0 ? 0 : this.initTimeoutMs;
+  }
+
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
     return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID(), options));
   }

@@ -4,6 +4,7 @@ import {
   PARKED_POLL_VISIBILITY_SECONDS,
   SHORT_POLL_WAIT_SECONDS,
   effectiveVisibilityTimeoutSeconds,
+  invokeVisibilitySeconds,
   needsVisibilityForInvoke,
   planReceive,
 } from '../../../../pollers/sqs/sqs-visibility.js';
@@ -58,5 +59,20 @@ describe('needsVisibilityForInvoke', () => {
 
   it('tolerates a visibility timeout equal to the function timeout', () => {
     expect(needsVisibilityForInvoke(990, 0, 1)).toBe(false);
+  });
+
+  it('counts a cold start before the timeout', () => {
+    expect(needsVisibilityForInvoke(2_500, 0, 3, 0)).toBe(false);
+    expect(needsVisibilityForInvoke(2_500, 0, 3, 10_000)).toBe(true);
+    expect(needsVisibilityForInvoke(12_500, 0, 3, 10_000)).toBe(false);
+  });
+});
+
+describe('invokeVisibilitySeconds', () => {
+  it('is the effective visibility unless a cold start and the timeout need more, capped at 12 hours', () => {
+    expect(invokeVisibilitySeconds(30, 3, 0)).toBe(30);
+    expect(invokeVisibilitySeconds(30, 25, 10_000)).toBe(35);
+    expect(invokeVisibilitySeconds(30, 25, 9_001)).toBe(35);
+    expect(invokeVisibilitySeconds(43_200, 900, 10_000)).toBe(43_200);
   });
 });
