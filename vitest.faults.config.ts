@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import base from './vitest.config';
+import base from './vitest.config.ts';
 
 // `npm run test:faults`: the fault-injection suite in its full form (many kills, long outages), one file at a time.
 // The default run (`npm test`) includes the same files in their short form.

@@ -56,7 +56,7 @@ describe(`fault injection (${profile.name})`, () => {
     const ledger = new Ledger(source.read);
     await ledger.start();
     const keyPrefix = uniqueName('faults');
-    const fleet = new ReplicaFleet(servers, (name) => replicaConfig({ redisUrl: servers.redisUrl, keyPrefix, functionUrl: ledger.urlFor(name), source, ...options }), REPLICAS);
+    const fleet = new ReplicaFleet(servers, (name) => replicaConfig({ redis: `url: "${servers.redisUrl}"`, keyPrefix, functionUrl: ledger.urlFor(name), source, ...options }), REPLICAS);
     cleanups.push(() => source.delete(), () => ledger.close(), () => fleet.close());
     await fleet.start();
     const view = new LeaseView(redis, keyPrefix, await onlyMappingUuid(fleet.live[0]!.service!.url));
@@ -137,6 +137,47 @@ describe(`fault injection (${profile.name})`, () => {
     expect(ledger.entries.filter((entry) => entry.id === slowId)).toHaveLength(1);
     expect(Math.max(...killFailover)).toBeLessThanOrEqual(SIGKILL_FAILOVER_BOUND_SECONDS);
     expect(Math.max(...termFailover)).toBeLessThanOrEqual(SIGTERM_FAILOVER_BOUND_SECONDS);
+  });
+
+  it('a zombie replica (SIGSTOP until its leases are taken, then SIGCONT) is refused, gives its shards up and delivers nothing twice at once', async () => {
+    const shardCount = profile.kinesisShards;
+    const source = await kinesisSource(clients, shardCount);
+    const { ledger, fleet, view } = await deploy(source, { mapping: `BatchSize: ${BATCH_SIZE}` });
+    await waitBalanced(view, fleet, shardCount, BALANCE_DEADLINE_MS);
+    const traffic = new Traffic(source, profile.recordsPerRound, profile.roundIntervalMs);
+    await waitFor(() => ledger.deliveredCount(traffic.pushed) >= profile.recordsPerRound * 3, { timeoutMs: 30_000, message: 'no traffic before the fault' });
+
+    const zombie = randomLive(fleet);
+    const service = zombie.service!;
+    // Its invocations take 2 s, so one is in flight when it freezes: the answer waits for it to wake up.
+    ledger.answerWith((entries) => (entries[0]?.replica === zombie.name ? { delayMs: 2_000 } : undefined));
+    const inFlight = await waitFor(() => ledger.entries.find((entry) => entry.replica === zombie.name && entry.answeredAt === Infinity), { timeoutMs: 30_000, message: 'no invocation of the zombie in flight' });
+    const held = await shardsOf(view, service.pid);
+    const stoppedAt = Date.now();
+    process.kill(service.pid, 'SIGSTOP');
+    let takeover: number;
+    try {
+      takeover = await secondsUntilTaken(view, held, service.pid, stoppedAt, TAKEOVER_DEADLINE_MS);
+    } finally {
+      process.kill(service.pid, 'SIGCONT');
+    }
+    // Awake, it learns each lease is gone (renewal refused or expired) and stops its consumers without writing.
+    const lostShards = () => new Set(service.logs.filter((line) => line.msg === 'lease_lost' || line.msg === 'lease_expired_unrenewed').map((line) => line.shardId));
+    await waitFor(() => held.every((shardId) => lostShards().has(shardId)), { timeoutMs: 30_000, message: 'the zombie did not give its shards up' });
+    // The checkpoint of the batch it finished after waking is refused: its consumer of that shard ends as lease lost.
+    await waitFor(() => service.logs.some((line) => line.msg === 'shard_consumer_lease_lost' && line.shardId === inFlight.group), { timeoutMs: 30_000, message: 'the zombie\'s consumer did not end as lease lost' });
+    ledger.answerWith(() => undefined);
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    await waitBalanced(view, fleet, shardCount, BALANCE_DEADLINE_MS);
+
+    const pushed = await traffic.stop();
+    await quiesce(ledger, pushed, fleet, QUIESCE_DEADLINE_MS);
+    const verdict = ledger.check(pushed);
+    report({ scenario: `Zombie replica (SIGSTOP ${takeover.toFixed(0)} s, then SIGCONT), Kinesis ${shardCount} shards`, verdict, seconds: { 'takeover after SIGSTOP': [takeover] } });
+    expect(verdict.lost).toEqual([]);
+    expect(verdict.orderBroken).toEqual([]);
+    expect(verdict.overlaps).toEqual([]);
+    expect(verdict.duplicated).toBeLessThanOrEqual(held.length * BATCH_SIZE);
   });
 
   if (profile.dynamodbKills > 0) it(`DynamoDB Streams, 3 replicas: ${profile.dynamodbKills} SIGKILLs lose nothing and keep each item's order`, async () => {
