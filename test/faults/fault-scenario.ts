@@ -44,7 +44,8 @@ export const FULL_PROFILE: FaultProfile = {
 
 /** Lease and drain settings of every replica: the service's defaults, so failover times are the users' ones. */
 export interface ReplicaConfigOptions {
-  readonly redisUrl: string;
+  /** The `redis:` settings besides the key prefix, as flow-style YAML members (e.g. `url: "redis://…"`). */
+  readonly redis: string;
   readonly keyPrefix: string;
   readonly functionUrl: string;
   readonly source: FaultSource;
@@ -64,7 +65,7 @@ export function replicaConfig(options: ReplicaConfigOptions): string {
     `  ledger: { url: "${options.functionUrl}", timeout: ${options.functionTimeoutSeconds ?? 10} }`,
     'eventSourceMappings:',
     `  - { FunctionName: ledger, EventSourceArn: "${options.source.arn}", ${start}${options.mapping ?? 'BatchSize: 10'} }`,
-    `redis: { url: "${options.redisUrl}", keyPrefix: ${options.keyPrefix} }`,
+    `redis: { ${options.redis}, keyPrefix: ${options.keyPrefix} }`,
     'streams: { idlePollIntervalMs: 200 }',
     `shutdown: { drainTimeoutSeconds: ${options.drainTimeoutSeconds ?? 15} }`,
     'log: { level: warn }',
@@ -136,4 +137,15 @@ export async function secondsUntilTaken(view: LeaseView, shardIds: readonly stri
     { timeoutMs, intervalMs: 50, message: `shards ${shardIds.join(', ')} not taken over` },
   );
   return (Date.now() - startedAt) / 1_000;
+}
+
+/**
+ * Seconds from `since` until every record of a probe pushed now is delivered: how long the fleet takes to
+ * resume after a fault ends. Returns the probe's ids with the time.
+ */
+export async function secondsToResume(source: FaultSource, ledger: Ledger, since: number, probeSize: number, timeoutMs: number): Promise<{ seconds: number; ids: string[] }> {
+  const ids = await source.push(probeSize);
+  await waitFor(() => ids.every((id) => ledger.has(id)), { timeoutMs, intervalMs: 100, message: `the probe was not delivered (${ledger.deliveredCount(ids)} of ${ids.length})` });
+  const last = Math.max(...ids.map((id) => ledger.firstDeliveredAt(id)!));
+  return { seconds: (last - since) / 1_000, ids };
 }
