@@ -22,8 +22,14 @@ export interface FaultSource {
 let sequence = 0;
 const nextId = (tag: string) => `${tag}-${(sequence++).toString(36)}`;
 
+/** A Kinesis stream whose records can also be put one by one with a chosen id, partition key and size. */
+export interface KinesisFaultSource extends FaultSource {
+  /** Puts one record with this id under `key`, padded with `padBytes` bytes; returns its shard. */
+  putOne(id: string, key: string, padBytes?: number): Promise<string>;
+}
+
 /** A Kinesis stream with `shardCount` shards; records spread over 64 partition keys. Order is kept per shard. */
-export async function kinesisSource(clients: TestClients, shardCount: number): Promise<FaultSource> {
+export async function kinesisSource(clients: TestClients, shardCount: number): Promise<KinesisFaultSource> {
   const stream = await createTestStream(clients.kinesis, shardCount, 'fault');
   return {
     kind: 'kinesis',
@@ -40,6 +46,13 @@ export async function kinesisSource(clients: TestClients, shardCount: number): P
         new PutRecordsCommand({ StreamARN: stream.arn, Records: ids.map((id) => ({ Data: Buffer.from(JSON.stringify({ id })), PartitionKey: `key-${randomInt(64)}` })) }),
       );
       return ids.filter((_, i) => out.Records?.[i]?.SequenceNumber !== undefined);
+    },
+    putOne: async (id, key, padBytes = 0) => {
+      const data = Buffer.from(JSON.stringify({ id, pad: 'x'.repeat(padBytes) }));
+      const out = await clients.kinesis.send(new PutRecordsCommand({ StreamARN: stream.arn, Records: [{ Data: data, PartitionKey: key }] }));
+      const shardId = out.Records?.[0]?.ShardId;
+      if (!shardId) throw new Error(`record ${id} not put: ${out.Records?.[0]?.ErrorMessage}`);
+      return shardId;
     },
     delete: async () => {
       await clients.kinesis.send(new DeleteStreamCommand({ StreamARN: stream.arn, EnforceConsumerDeletion: true }));

@@ -15,14 +15,18 @@ export interface LedgerEntry {
   /** `Date.now()` when the request arrived and when it was answered (or its connection dropped). */
   readonly receivedAt: number;
   answeredAt: number;
+  /** Size of the whole event (request body) that carried it. */
+  readonly eventBytes: number;
 }
 
 /** Reads the records of one event: how each source's event carries id, group and position. */
-export type RecordReader = (event: unknown) => readonly Omit<LedgerEntry, 'replica' | 'receivedAt' | 'answeredAt'>[];
+export type RecordReader = (event: unknown) => readonly Omit<LedgerEntry, 'replica' | 'receivedAt' | 'answeredAt' | 'eventBytes'>[];
 
 /** How the ledger answers one event: after `delayMs`, with `body` (JSON unless a string) and `status`. */
 export interface LedgerAnswer {
   readonly delayMs?: number;
+  /** Drop the connection instead of answering (a function that crashed). */
+  readonly crash?: boolean;
   readonly status?: number;
   readonly body?: unknown;
 }
@@ -63,12 +67,13 @@ export class Ledger {
       request.on('end', () => {
         const replica = (request.url ?? '/').slice(1);
         let records: ReturnType<RecordReader> = [];
+        const body = Buffer.concat(chunks);
         try {
-          records = this.read(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          records = this.read(JSON.parse(body.toString('utf8')));
         } catch {
           // Not an event of ours (a probe): answered like any other.
         }
-        const entries = records.map((record) => ({ ...record, replica, receivedAt, answeredAt: Infinity }));
+        const entries = records.map((record) => ({ ...record, replica, receivedAt, answeredAt: Infinity, eventBytes: body.length }));
         for (const entry of entries) {
           this.entries.push(entry);
           if (!this.firstSeen.has(entry.id)) this.firstSeen.set(entry.id, receivedAt);
@@ -81,9 +86,10 @@ export class Ledger {
         const reply = this.answer(entries) ?? {};
         void (reply.delayMs ? delay(reply.delayMs) : Promise.resolve()).then(() => {
           if (response.destroyed) return;
-          const body = reply.body === undefined ? 'null' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+          if (reply.crash) return void response.socket?.destroy();
+          const text = reply.body === undefined ? 'null' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
           response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-          response.end(body);
+          response.end(text);
         });
       });
     });
