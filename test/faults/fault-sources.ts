@@ -24,8 +24,8 @@ const nextId = (tag: string) => `${tag}-${(sequence++).toString(36)}`;
 
 /** A Kinesis stream whose records can also be put one by one with a chosen id, partition key and size. */
 export interface KinesisFaultSource extends FaultSource {
-  /** Puts one record with this id under `key`, padded with `padBytes` bytes; returns its shard. */
-  putOne(id: string, key: string, padBytes?: number): Promise<string>;
+  /** Puts one record with this id under `key`, padded with `padBytes` bytes; returns where it landed. */
+  putOne(id: string, key: string, padBytes?: number): Promise<{ shardId: string; sequenceNumber: string }>;
 }
 
 /** A Kinesis stream with `shardCount` shards; records spread over 64 partition keys. Order is kept per shard. */
@@ -50,9 +50,9 @@ export async function kinesisSource(clients: TestClients, shardCount: number): P
     putOne: async (id, key, padBytes = 0) => {
       const data = Buffer.from(JSON.stringify({ id, pad: 'x'.repeat(padBytes) }));
       const out = await clients.kinesis.send(new PutRecordsCommand({ StreamARN: stream.arn, Records: [{ Data: data, PartitionKey: key }] }));
-      const shardId = out.Records?.[0]?.ShardId;
-      if (!shardId) throw new Error(`record ${id} not put: ${out.Records?.[0]?.ErrorMessage}`);
-      return shardId;
+      const { ShardId: shardId, SequenceNumber: sequenceNumber, ErrorMessage } = out.Records?.[0] ?? {};
+      if (!shardId || !sequenceNumber) throw new Error(`record ${id} not put: ${ErrorMessage}`);
+      return { shardId, sequenceNumber };
     },
     delete: async () => {
       await clients.kinesis.send(new DeleteStreamCommand({ StreamARN: stream.arn, EnforceConsumerDeletion: true }));

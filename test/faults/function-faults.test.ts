@@ -71,21 +71,21 @@ describe('function faults', () => {
     const service = fleet.replicas[0]!.service!;
 
     // The poison record and what follows it on its shard; the other shards get every other kind.
-    const poisonShard = await source.putOne('poison-0', 'blocked');
+    const poisonShard = (await source.putOne('poison-0', 'blocked')).shardId;
     const behindPoison = ['after-0', 'after-1', 'after-2'];
     for (const id of behindPoison) await source.putOne(id, 'blocked');
     const flowing: string[] = [];
     for (const kind of Object.keys(firstAttempt)) {
       for (let i = 0; flowing.filter((id) => id.startsWith(kind)).length < 3; i++) {
         const id = `${kind}-${i}`;
-        const shard = await source.putOne(id, `${kind}-key-${i}`);
+        const { shardId: shard } = await source.putOne(id, `${kind}-key-${i}`);
         if (shard !== poisonShard) flowing.push(id);
       }
     }
     const large: string[] = [];
     for (let i = 0; large.length < 8; i++) {
       const id = `large-${i}`;
-      if ((await source.putOne(id, 'large', LARGE_RECORD_BYTES)) === poisonShard) break;
+      if ((await source.putOne(id, 'large', LARGE_RECORD_BYTES)).shardId === poisonShard) break;
       large.push(id);
     }
     // 'large' and 'blocked' hash to different shards of four.
