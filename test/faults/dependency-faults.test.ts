@@ -41,7 +41,8 @@ describe(`dependency faults (${profile.name})`, () => {
 
   afterAll(() => printReport(process.env.ESM_FAULTS_REPORT));
 
-  it(`the stream's emulator frozen for ${OUTAGE_MS / 1_000} s under traffic: the replicas wait, resume and lose nothing`, async () => {
+  // Starting an emulator of its own takes a while: left to the full run.
+  if (profile.name === 'full') it(`the stream's emulator frozen for ${OUTAGE_MS / 1_000} s under traffic: the replicas wait, resume and lose nothing`, async () => {
     const kinesis = await startKinesisServer();
     const own = { ...servers, kinesisEndpoint: kinesis.url };
     const clients = testClients(own);

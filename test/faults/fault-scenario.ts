@@ -13,6 +13,8 @@ export interface FaultProfile {
   /** 0: the DynamoDB Streams scenario is left to the full run (DynamoDB Local is slow to start a stream). */
   readonly dynamodbKills: number;
   readonly sqsKills: number;
+  /** Replicas stopped with SIGTERM and started again, one after the other (the rolling restart). */
+  readonly rollingRestarts: number;
   /** Random pause before each kill, ms (lower and upper bound). */
   readonly killPauseMs: readonly [number, number];
   /** Records pushed per round and pause between rounds while faults happen. */
@@ -26,6 +28,7 @@ export const SHORT_PROFILE: FaultProfile = {
   kinesisKills: 1,
   dynamodbKills: 0,
   sqsKills: 1,
+  rollingRestarts: 1,
   killPauseMs: [300, 1_500],
   recordsPerRound: 10,
   roundIntervalMs: 200,
@@ -37,6 +40,7 @@ export const FULL_PROFILE: FaultProfile = {
   kinesisKills: 12,
   dynamodbKills: 4,
   sqsKills: 6,
+  rollingRestarts: 3,
   killPauseMs: [500, 5_000],
   recordsPerRound: 20,
   roundIntervalMs: 100,

@@ -102,7 +102,7 @@ describe(`fault injection (${profile.name})`, () => {
     }
 
     // Rolling restart: each replica in turn stopped with SIGTERM and started again once the others have its shards.
-    for (const replica of [...fleet.replicas]) {
+    for (const replica of fleet.replicas.slice(0, profile.rollingRestarts)) {
       const pid = replica.service!.pid;
       const held = await shardsOf(view, pid);
       const stoppedAt = Date.now();
@@ -129,7 +129,7 @@ describe(`fault injection (${profile.name})`, () => {
     await quiesce(ledger, all, fleet, QUIESCE_DEADLINE_MS);
 
     const verdict = ledger.check(all);
-    report({ scenario: `Kinesis ${shardCount} shards, ${profile.kinesisKills} SIGKILL, rolling restart, SIGTERM in a long invocation`, verdict, seconds: { 'SIGKILL failover': killFailover, 'SIGTERM failover': termFailover } });
+    report({ scenario: `Kinesis ${shardCount} shards, ${profile.kinesisKills} SIGKILL, ${profile.rollingRestarts} SIGTERM restarts, SIGTERM in a long invocation`, verdict, seconds: { 'SIGKILL failover': killFailover, 'SIGTERM failover': termFailover } });
     expect(verdict.lost).toEqual([]);
     expect(verdict.orderBroken).toEqual([]);
     expect(verdict.overlaps).toEqual([]);
@@ -139,7 +139,8 @@ describe(`fault injection (${profile.name})`, () => {
     expect(Math.max(...termFailover)).toBeLessThanOrEqual(SIGTERM_FAILOVER_BOUND_SECONDS);
   });
 
-  it('a zombie replica (SIGSTOP until its leases are taken, then SIGCONT) is refused, gives its shards up and delivers nothing twice at once', async () => {
+  // A lease must expire before the zombie wakes: left to the full run.
+  if (profile.name === 'full') it('a zombie replica (SIGSTOP until its leases are taken, then SIGCONT) is refused, gives its shards up and delivers nothing twice at once', async () => {
     const shardCount = profile.kinesisShards;
     const source = await kinesisSource(clients, shardCount);
     const { ledger, fleet, view } = await deploy(source, { mapping: `BatchSize: ${BATCH_SIZE}` });
