@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteTableCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { TestClients } from '../test/harness/aws-clients.js';
 import type { TestServers } from '../test/harness/servers.js';
+import { createStreamTable } from '../test/harness/dynamodb-table.js';
 import { waitFor } from '../test/harness/wait-for.js';
 import { createRedis } from '../src/redis/redis-connection.js';
 import { RedisKeys } from '../src/redis/keys.js';
@@ -61,17 +62,7 @@ export async function createKinesisStream(kinesis: KinesisClient, shards: number
 
 export async function createDynamodbStream(dynamodb: DynamoDBClient): Promise<BenchStream> {
   const name = `bench-${randomUUID().slice(0, 8)}`;
-  const out = await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
-  const arn = out.TableDescription?.LatestStreamArn;
-  if (!arn) throw new Error(`table ${name} has no stream`);
+  const arn = await createStreamTable(dynamodb, name);
   return {
     kind: 'dynamodb',
     arn,

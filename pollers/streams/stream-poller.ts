@@ -322,6 +322,8 @@ export class StreamPoller<R> implements Poller {
 
   private onConsumerExit(shardId: string, reason: ShardExitReason): void {
     this.consumers.delete(shardId);
+    // The shard's series leaves with it: its new owner reports it, and a gone shard is not reported forever.
+    this.context.metrics.iteratorAge.remove({ ...this.labels, shard: shardId });
     this.context.metrics.pollers.set(this.labels, this.consumers.size);
     this.context.metrics.leasesHeld.set(this.labels, this.leases.heldShardIds.size);
     this.logger.info({ shardId, reason }, 'shard_consumer_exited');

@@ -15,6 +15,8 @@ export interface RedisClusterUnderTest {
   readonly nodes: readonly LocalServer[];
   /** `127.0.0.1:<port>` of every node, as the service's `redis.cluster.nodes` takes them. */
   readonly addresses: readonly string[];
+  /** SIGKILLs node `index` and starts it again on its port with its directory and cluster configuration file. */
+  restartNode(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -22,15 +24,11 @@ export interface RedisClusterUnderTest {
  * Starts `size` `redis-server`s in cluster mode, gives each an equal range of the slots, introduces them to each
  * other and resolves once every node reports `cluster_state:ok`.
  */
-export async function startRedisCluster(size = 3): Promise<RedisClusterUnderTest> {
+/** `options.args`: more arguments for every node (e.g. `--appendonly yes`). */
+export async function startRedisCluster(size = 3, options: { readonly args?: readonly string[] } = {}): Promise<RedisClusterUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'esm-redis-cluster-'));
-  const nodes = await Promise.all(
-    Array.from({ length: size }, (_, index) =>
-      startRedisServer({
-        args: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${index}.conf`, '--cluster-node-timeout', '2000', '--dir', dir],
-      }),
-    ),
-  );
+  const nodeArgs = (index: number) => ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${index}.conf`, '--cluster-node-timeout', '2000', '--dir', dir, ...(options.args ?? [])];
+  const nodes = await Promise.all(Array.from({ length: size }, (_, index) => startRedisServer({ args: nodeArgs(index) })));
   const admins = nodes.map((node) => new Redis(node.url));
   try {
     const perNode = Math.ceil(CLUSTER_SLOTS / size);
@@ -54,6 +52,12 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterUnderTest
   return {
     nodes,
     addresses: nodes.map((node) => `127.0.0.1:${node.port}`),
+    restartNode: async (index) => {
+      const node = nodes[index]!;
+      node.process.kill();
+      await node.process.exited;
+      nodes[index] = await startRedisServer({ port: node.port, args: nodeArgs(index) });
+    },
     stop: async () => {
       await Promise.all(nodes.map((node) => node.stop()));
     },
