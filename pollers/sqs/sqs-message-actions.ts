@@ -1,7 +1,7 @@
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import type { BatchActionResult, SqsQueueClient } from './sqs-queue-client.js';
-import type { SqsReceivedMessage } from './sqs-received-message.js';
+import { extensionsSettled, type SqsReceivedMessage } from './sqs-received-message.js';
 import { fifoFollowers, type SettlementPlan } from './sqs-settle.js';
 
 export interface SqsMessageActionsOptions {
@@ -33,6 +33,7 @@ export class SqsMessageActions {
   async delete(messages: readonly SqsReceivedMessage[], reason: 'processed' | 'filtered_out'): Promise<void> {
     if (messages.length === 0) return;
     const { client, metrics, labels, logger, signal } = this.options;
+    await extensionsSettled(messages);
     const result = await client.deleteMessages(messages, signal);
     if (result.succeeded.length > 0) metrics.deletedEvents.inc(labels, result.succeeded.length);
     if (result.failed.length > 0) {
@@ -65,10 +66,34 @@ export class SqsMessageActions {
     return messages.filter((message) => secured.has(message) && !followers.has(message));
   }
 
+  /**
+   * Standard queues: gives the messages the effective visibility timeout like {@link secureVisibility}, without
+   * waiting for the answer, so that their invocation need not wait for one more SQS round trip. The messages are
+   * hidden already (for a parked long poll's `PARKED_POLL_VISIBILITY_SECONDS`) and the extension lands within
+   * milliseconds; until it has its answer it sits on each message as `visibilityExtension`. A message whose
+   * extension failed keeps its short visibility: if its invocation has not started yet, the poller tries again
+   * before invoking (and leaves it out if that fails, as before); if it has, the message may be delivered once
+   * more after the short visibility ends — at least once, never lost. FIFO queues keep {@link secureVisibility}
+   * before the invocation: a second delivery there could run a group out of order.
+   */
+  extendMeanwhile(messages: readonly SqsReceivedMessage[], reason: string): void {
+    if (this.options.fifo) throw new Error('extendMeanwhile is for standard queues; FIFO messages are secured before their invocation');
+    const extension: Promise<void> = this.secureVisibility(messages, reason)
+      .then(
+        () => undefined,
+        (err: unknown) => this.options.logger.warn({ err, reason }, 'visibility_extension_failed'),
+      )
+      .finally(() => {
+        for (const message of messages) if (message.visibilityExtension === extension) delete message.visibilityExtension;
+      });
+    for (const message of messages) message.visibilityExtension = extension;
+  }
+
   /** Makes messages visible again at once (ChangeMessageVisibility 0). */
   async release(messages: readonly SqsReceivedMessage[], reason: string): Promise<void> {
     if (messages.length === 0) return;
     const { client, logger, signal } = this.options;
+    await extensionsSettled(messages);
     // FIFO: released last-first, so that a queue which puts a released message back at the head of its group
     // (as some emulators do) ends up with the group in its original order; SQS itself orders by sequence number.
     const ordered = this.options.fifo ? [...messages].reverse() : messages;

@@ -10,7 +10,7 @@ import type { SqsEventSource } from './sqs-event.js';
 import type { SqsQueue } from './sqs-queue.js';
 import { MAX_RECEIVE_MESSAGES, type SqsQueueClient } from './sqs-queue-client.js';
 import type { SqsMessageActions } from './sqs-message-actions.js';
-import { toReceivedMessage, type SqsReceivedMessage } from './sqs-received-message.js';
+import { extensionsSettled, toReceivedMessage, type SqsReceivedMessage } from './sqs-received-message.js';
 import type { SqsScaler } from './sqs-scaler.js';
 import { fifoFollowers, planSettlement, verdictOf, type BatchVerdict, type SettlementPlan } from './sqs-settle.js';
 import { SHORT_POLL_WAIT_SECONDS, invokeVisibilitySeconds, needsVisibilityForInvoke, planReceive } from './sqs-visibility.js';
@@ -201,7 +201,10 @@ export class SqsPollLoop {
       // 3. Records, with a visibility timeout that covers the batch's window and invocation.
       let received = messages.map((message) => toReceivedMessage(message, setup.source, sentAt, plan.visibilityTimeoutSeconds));
       if (plan.visibilityTimeoutSeconds < setup.effectiveVisibilitySeconds) {
-        received = await setup.actions.secureVisibility(received, 'long_poll');
+        // Standard queues invoke while the extension is on its way (the messages are hidden for seconds, it takes
+        // milliseconds); FIFO waits for it, so a group never runs with a message that might be delivered again.
+        if (setup.queue.fifo) received = await setup.actions.secureVisibility(received, 'long_poll');
+        else setup.actions.extendMeanwhile(received, 'long_poll');
       }
       // 4. Filter: rejected messages are deleted, never invoked.
       received = await this.dropFiltered(setup, received);
@@ -248,8 +251,15 @@ export class SqsPollLoop {
   private async invokeAndSettle(setup: SqsPollerSetup, batch: SqsBatch, slot: InvokeSlot): Promise<ReadonlySet<string>> {
     const { fn } = this.context;
     // The function may start cold and then run for its whole timeout: no message of the batch may reappear meanwhile.
+    // A message whose extension to the effective visibility is still on its way is covered by it when that is long
+    // enough (see SqsMessageActions.extendMeanwhile); otherwise that extension is awaited and the message secured.
     const startupMs = fn.startupAllowanceMs();
-    const exposed = batch.messages.filter((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now(), fn.timeoutSeconds, startupMs));
+    const extensionCovers = setup.effectiveVisibilitySeconds * 1000 >= fn.timeoutSeconds * 1000 + startupMs;
+    if (!extensionCovers) await extensionsSettled(batch.messages);
+    const exposed = batch.messages.filter(
+      (message) =>
+        message.visibilityExtension === undefined && needsVisibilityForInvoke(message.visibleAtMs, Date.now(), fn.timeoutSeconds, startupMs),
+    );
     // FIFO: groups with a message left out of the batch; their carried-over messages must not run ahead of it.
     let lostGroups: ReadonlySet<string> = NO_GROUPS;
     if (exposed.length > 0) {
@@ -278,6 +288,7 @@ export class SqsPollLoop {
       verdict = verdictOf(outcome, batch.messageIds(), setup.reportsBatchItemFailures);
       entry = this.journal(batch, payload, outcome, verdict);
       if (outcome.kind !== 'throttled') break;
+      await extensionsSettled(batch.messages);
       const delayMs = exponentialDelayMs(THROTTLE_BACKOFF, attempt);
       if (batch.messages.some((message) => needsVisibilityForInvoke(message.visibleAtMs, Date.now() + delayMs, fn.timeoutSeconds, startupMs))) {
         this.context.logger.warn({ attempts: attempt, size: batch.size }, 'throttle_retries_exhausted');
@@ -292,7 +303,8 @@ export class SqsPollLoop {
         return new Set([...lostGroups, ...groupsOf(batch.messages)]);
       }
     }
-    // 6. Settle.
+    // 6. Settle, once the batch's visibility is what the poller believes it is.
+    await extensionsSettled(batch.messages);
     const plan = planSettlement(batch.messages, verdict, setup.queue.fifo);
     await this.settle(setup, plan, verdict, outcome);
     entry.next(...nextOf(plan));

@@ -19,6 +19,19 @@ export interface SqsReceivedMessage {
    * estimated from the moment the receive was sent (so never later than the truth).
    */
   visibleAtMs: number;
+  /**
+   * Standard queues: a visibility extension on its way (sent without waiting for it, see
+   * `SqsMessageActions.extendMeanwhile`); unset once it has its answer. Every other action on the message
+   * waits for it first, so an extension never lands after a release or a delete.
+   */
+  visibilityExtension?: Promise<void>;
+}
+
+/** Waits until no visibility extension of `messages` is on its way. */
+export async function extensionsSettled(messages: readonly SqsReceivedMessage[]): Promise<void> {
+  const pending: Promise<void>[] = [];
+  for (const message of messages) if (message.visibilityExtension) pending.push(message.visibilityExtension);
+  if (pending.length > 0) await Promise.all(pending);
 }
 
 /** Wraps a received SQS message; `receivedAtMs` is when the ReceiveMessage request was sent. */

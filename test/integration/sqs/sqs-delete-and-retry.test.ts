@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Message } from '@aws-sdk/client-sqs';
+import { PARKED_POLL_VISIBILITY_SECONDS } from '../../../pollers/sqs/sqs-visibility.js';
 import { fixtureHandler } from '../../harness/fixtures.js';
 import { startRecordingTarget, type RecordingTarget } from '../../harness/recording-target.js';
 import { waitFor } from '../../harness/wait-for.js';
-import { SqsTestBed, recordsOf } from './sqs-test-bed.js';
+import { SqsTestBed, recordsOf, type OutgoingMessage, type TestQueue } from './sqs-test-bed.js';
 
 const servers = inject('servers');
+
+/** The probe receives until this long after the parked poll's short visibility would have ended. */
+const PROBE_MARGIN_SECONDS = 2;
 
 function handlerTarget(file: string) {
   const [path, exportName] = fixtureHandler(file).split('#') as [string, string];
@@ -112,5 +117,59 @@ describe('SQS poller: deletion, retries through the visibility timeout, dead-let
     expect(await started.metric('esm_failed_invoke_events_total')).toBe(2);
     expect(await started.metric('esm_deleted_events_total')).toBe(0);
     expect(await bed.counts(queue)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  /**
+   * A message taken by a parked long poll arrives hidden for only PARKED_POLL_VISIBILITY_SECONDS; the poller gives it
+   * the effective visibility timeout (on standard queues while the invocation already runs). An invocation that
+   * outlasts the short visibility must still never see its message delivered again meanwhile: while the function
+   * runs, the test receives from the queue until past the short visibility.
+   */
+  describe('a message taken by a parked long poll stays hidden for its whole invocation', () => {
+    /**
+     * Receives from the queue until `untilMs`, one receive after the other (a long poll that started earlier may not
+     * see a message whose visibility ends while it waits); returns what it received.
+     */
+    async function receiveUntil(queue: TestQueue, untilMs: number): Promise<Message[]> {
+      const seen: Message[] = [];
+      while (Date.now() < untilMs) seen.push(...(await bed.receive(queue, 1)));
+      return seen;
+    }
+
+    async function slowInvocationSeesNoRedelivery(queue: TestQueue, message: OutgoingMessage): Promise<void> {
+      let probe: Promise<Message[]> | undefined;
+      // The first invocation lasts as long as the probe: receives of the queue until past the parked poll's visibility.
+      const recording = await target(async (_event, index) => {
+        if (index > 0) return undefined;
+        probe = receiveUntil(queue, Date.now() + (PARKED_POLL_VISIBILITY_SECONDS + PROBE_MARGIN_SECONDS) * 1000);
+        await probe;
+        return undefined;
+      });
+      const started = await bed.startPoller({ queue, target: { type: 'url', url: recording.url }, timeoutSeconds: 20 });
+      // Every poller is parked in its first long poll (an idle queue) before the message arrives.
+      await waitFor(async () => (await started.metric('esm_pollers')) === 5);
+      const [id] = await bed.send(queue, [message]);
+
+      await waitFor(() => probe, { message: 'the function was not invoked' });
+      // Seen again while the invocation ran: by the probe, or by another poller (a second invocation).
+      expect({ probed: await probe!, invocations: recording.requests.length }).toEqual({ probed: [], invocations: 1 });
+      await waitFor(async () => (await started.metric('esm_deleted_events_total')) === 1, { message: 'message not deleted' });
+
+      const records = recordsOf(recording.events);
+      expect(records.map((record) => record.messageId)).toEqual([id]);
+      expect(records[0]!.attributes.ApproximateReceiveCount).toBe('1');
+      expect(await bed.counts(queue)).toEqual({ visible: 0, inFlight: 0 });
+      await started.poller.stop();
+    }
+
+    it('on a standard queue, where the visibility is extended while the invocation runs', async () => {
+      const queue = await bed.createQueue('parked-standard');
+      await slowInvocationSeesNoRedelivery(queue, 'slow');
+    });
+
+    it('on a FIFO queue, where the visibility is extended before the invocation', async () => {
+      const queue = await bed.createQueue('parked-fifo', { fifo: true });
+      await slowInvocationSeesNoRedelivery(queue, { body: 'slow', groupId: 'g' });
+    });
   });
 });
