@@ -7,6 +7,8 @@ import { freePort } from './free-port.js';
 import { DEFAULT_STOP_TIMEOUT_MS, ManagedProcess } from './managed-process.js';
 import { REPO_ROOT } from './repo-root.js';
 import type { TestServers } from './servers.js';
+import { isMap, parseDocument } from 'yaml';
+import { uniqueName } from './unique-name.js';
 
 /** The compiled CLI, run exactly as users run it. */
 export const CLI_PATH = join(REPO_ROOT, 'dist/cli.js');
@@ -20,7 +22,11 @@ const READY_POLL_INTERVAL_MS = 100;
 const START_ATTEMPTS = 3;
 
 export interface StartServiceOptions {
-  /** The configuration file's text (YAML). */
+  /**
+   * The configuration file's text (YAML). Without `redis.keyPrefix` the service gets a prefix of its own, so
+   * services of different tests on the shared Redis never see each other's mappings; services that must share a
+   * fleet name one prefix.
+   */
   readonly config: string;
   /** Extra environment, over this process's environment and {@link serviceEnv}. */
   readonly env?: Record<string, string>;
@@ -70,7 +76,7 @@ export class ServiceStartError extends Error {
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
   const dir = mkdtempSync(join(tmpdir(), 'esm-service-'));
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, options.config);
+  writeFileSync(configFile, withOwnKeyPrefix(options.config));
   const env = { ...process.env, ...serviceEnv(options.servers), ...options.env };
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -180,4 +186,18 @@ export async function runCli(args: readonly string[], env: Record<string, string
   const code = await child.exited;
   timer.abort();
   return { code, stdout, stderr };
+}
+
+/** The configuration with a key prefix of its own in `redis:` when it names none (see StartServiceOptions.config). */
+function withOwnKeyPrefix(config: string): string {
+  const document = parseDocument(config);
+  // A file a test made invalid on purpose is left as it is.
+  if (document.errors.length > 0 || (document.contents !== null && !isMap(document.contents))) return config;
+  if (document.hasIn(['redis', 'keyPrefix'])) return config;
+  try {
+    document.setIn(['redis', 'keyPrefix'], uniqueName('t-svc'));
+  } catch {
+    return config; // `redis:` is not a map
+  }
+  return document.toString();
 }
