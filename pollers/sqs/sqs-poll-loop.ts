@@ -74,6 +74,8 @@ const NO_GROUPS: ReadonlySet<string> = new Set();
  *   batch (BatchSize / window / 6 MB; what does not fit is carried into the next batch) → invoke →
  *   settle (delete / partial / nothing; FIFO group rule) → next batch
  *
+ * On standard queues the settlement of a batch (its DeleteMessageBatch) runs while the next batch is received.
+ *
  * Messages are only ever deleted after the function processed them (or the filters rejected them); a failed
  * message reappears when its visibility timeout ends.
  */
@@ -82,6 +84,8 @@ export class SqsPollLoop {
   private readonly labels: MappingLabels;
   private readonly stopSignal: AbortSignal;
   private readonly drainSignal: AbortSignal;
+  /** Standard queues: the last batch's settlement, which may still be deleting while the next batch is received. */
+  private settling: Promise<void> | undefined;
 
   constructor(private readonly options: SqsPollLoopOptions) {
     this.context = options.context;
@@ -138,6 +142,7 @@ export class SqsPollLoop {
         }
       }
     } finally {
+      await this.settling;
       if (carry.length > 0) await setup.actions.release(carry, 'stopping');
     }
   }
@@ -304,10 +309,21 @@ export class SqsPollLoop {
       }
     }
     // 6. Settle, once the batch's visibility is what the poller believes it is.
-    await extensionsSettled(batch.messages);
     const plan = planSettlement(batch.messages, verdict, setup.queue.fifo);
-    await this.settle(setup, plan, verdict, outcome);
-    entry.next(...nextOf(plan));
+    await this.settling; // standard queues: one settlement in flight at most (the last one is done by now as a rule)
+    const settlement = (async () => {
+      await extensionsSettled(batch.messages);
+      await this.settle(setup, plan, verdict, outcome);
+      entry.next(...nextOf(plan));
+    })();
+    if (setup.queue.fifo) {
+      // A group's next messages are received only once this batch is settled.
+      await settlement;
+    } else {
+      // Standard queues: the next batch is received while this one is deleted (its messages stay hidden meanwhile);
+      // the loop waits for the last settlement before it ends.
+      this.settling = settlement.catch((err: unknown) => this.context.logger.error({ err }, 'batch_settlement_failed'));
+    }
     return lostGroups.size === 0 ? plan.failedGroups : new Set([...lostGroups, ...plan.failedGroups]);
   }
 
