@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { LEASE_DURATION_MS } from '../../src/leases/lease-timings.js';
 import { testClients } from '../harness/aws-clients.js';
 import type { LocalServer } from '../harness/local-server.js';
 import { startRedisServer } from '../harness/redis-server.js';
@@ -46,7 +47,7 @@ describe(`Redis faults (${profile.name})`, () => {
     printReport(process.env.ESM_FAULTS_REPORT);
   });
 
-  async function runWithFault(redis: string, fault: () => Promise<void>): Promise<{ verdict: LedgerVerdict; resumeSeconds: number }> {
+  async function runWithFault(redis: string, fault: () => Promise<void>): Promise<{ verdict: LedgerVerdict; resumeSeconds: number; fleet: ReplicaFleet }> {
     const source = await kinesisSource(clients, SHARDS);
     const ledger = new Ledger(source.read);
     await ledger.start();
@@ -64,7 +65,7 @@ describe(`Redis faults (${profile.name})`, () => {
     await quiesce(ledger, pushed, fleet, QUIESCE_DEADLINE_MS);
     // Both replicas survived the fault: none exited.
     expect(fleet.live.map((replica) => replica.name)).toEqual(fleet.replicas.map((replica) => replica.name));
-    return { verdict: ledger.check(pushed), resumeSeconds: probe.seconds };
+    return { verdict: ledger.check(pushed), resumeSeconds: probe.seconds, fleet };
   }
 
   async function singleRedis(args: readonly string[]): Promise<LocalServer> {
@@ -143,7 +144,7 @@ describe(`Redis faults (${profile.name})`, () => {
 
   it(`Redis unreachable for ${OUTAGE_MS / 1_000} s (frozen): the replicas keep running, give up leases they cannot renew and resume`, async () => {
     const redis = await singleRedis(aofArgs());
-    const { verdict, resumeSeconds } = await runWithFault(`url: "${redis.url}"`, async () => {
+    const { verdict, resumeSeconds, fleet } = await runWithFault(`url: "${redis.url}"`, async () => {
       process.kill(redis.process.pid, 'SIGSTOP');
       try {
         await delay(OUTAGE_MS);
@@ -152,6 +153,10 @@ describe(`Redis faults (${profile.name})`, () => {
       }
     });
     report({ scenario: `Redis unreachable ${OUTAGE_MS / 1_000} s (SIGSTOP)`, verdict, seconds: { resume: [resumeSeconds] } });
+    // Longer than a lease: every replica gave its shards up when it could not renew them, then took them again.
+    if (OUTAGE_MS > LEASE_DURATION_MS) {
+      for (const replica of fleet.replicas) expect(replica.service!.logs.some((line) => line.msg === 'lease_expired_unrenewed'), replica.name).toBe(true);
+    }
     expect(verdict.lost).toEqual([]);
     expect(verdict.orderBroken).toEqual([]);
     expect(verdict.duplicated).toBeLessThanOrEqual(SHARDS * 10 * REPLICAS);
