@@ -196,6 +196,18 @@ describe(`fault injection (${profile.name})`, () => {
     expect(verdict.duplicated).toBeLessThanOrEqual(profile.dynamodbKills * BATCH_SIZE);
   });
 
+  if (profile.name === 'full') it(`SQS FIFO, 3 replicas: ${profile.sqsKills} SIGKILLs lose nothing and keep each message group's order`, async () => {
+    const source = await sqsSource(clients, servers.region, 5, { fifo: true });
+    const { ledger, fleet } = await deploy(source, { mapping: `BatchSize: ${BATCH_SIZE}`, functionTimeoutSeconds: 3 });
+    const verdict = await killDuringTraffic(source, ledger, fleet, profile.sqsKills);
+    report({ scenario: `SQS FIFO queue (8 groups), ${profile.sqsKills} SIGKILL`, verdict });
+    expect(verdict.lost).toEqual([]);
+    expect(verdict.orderBroken).toEqual([]);
+    // A message group is with one replica at a time: its next messages wait until the in-flight ones are deleted or visible again.
+    expect(verdict.overlaps).toEqual([]);
+    expect(verdict.duplicated).toBeLessThanOrEqual(profile.sqsKills * BATCH_SIZE * REPLICAS);
+  });
+
   it(`SQS, 3 replicas: ${profile.sqsKills} SIGKILLs lose nothing; what a victim held comes back after the visibility timeout`, async () => {
     const maximumConcurrency = 2;
     const source = await sqsSource(clients, servers.region, 5);
