@@ -3,7 +3,7 @@ import { testClients } from '../harness/aws-clients.js';
 import { uniqueName } from '../harness/unique-name.js';
 import { waitFor } from '../harness/wait-for.js';
 import { printReport, report } from './fault-report.js';
-import { replicaConfig } from './fault-scenario.js';
+import { SHORT_PROFILE, replicaConfig } from './fault-scenario.js';
 import { kinesisSource } from './fault-sources.js';
 import { Ledger, type LedgerAnswer } from './ledger.js';
 import { ReplicaFleet } from './replica-fleet.js';
@@ -29,7 +29,7 @@ function metricValues(text: string, name: string, labels = ''): number[] {
  * One replica, one 4-shard stream, a function that misbehaves on chosen records: slow, hung (past its timeout),
  * crashing (connection dropped), answering garbage, or failing forever (a poison record with unlimited retries).
  */
-describe('function faults', () => {
+describe('function faults', { timeout: SHORT_PROFILE.testTimeoutMs }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
 
   afterAll(async () => {

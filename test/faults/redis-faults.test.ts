@@ -35,7 +35,7 @@ const aofArgs = () => ['--appendonly', 'yes', '--dir', mkdtempSync(join(tmpdir()
  * Each scenario: two replicas on a 4-shard Kinesis stream whose Redis is `redis`, traffic flowing, then
  * `fault()` (which returns when Redis is back), a probe timed to full delivery, and the ledger checked.
  */
-describe(`Redis faults (${profile.name})`, () => {
+describe(`Redis faults (${profile.name})`, { timeout: profile.testTimeoutMs }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
 
   afterEach(async () => {
