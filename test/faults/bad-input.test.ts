@@ -8,6 +8,7 @@ import { fixtureHandler } from '../harness/fixtures.js';
 import { runCli, startService, type RunningService } from '../harness/service-process.js';
 import { uniqueName } from '../harness/unique-name.js';
 import { waitFor } from '../harness/wait-for.js';
+import { SHORT_PROFILE } from './fault-scenario.js';
 import { kinesisSource } from './fault-sources.js';
 
 const servers = inject('servers');
@@ -19,7 +20,7 @@ const ACCOUNT = '000000000000';
  * Bad input from every side: configuration files, API requests, ARNs of nothing, sources deleted while mapped.
  * Each gets a clear error or a visible mapping state, and the process keeps serving.
  */
-describe('bad input', () => {
+describe('bad input', { timeout: SHORT_PROFILE.testTimeoutMs }, () => {
   let service: RunningService;
   const dir = mkdtempSync(join(tmpdir(), 'esm-bad-input-'));
 

@@ -32,7 +32,7 @@ async function freeze(server: LocalServer, ms: number): Promise<void> {
 }
 
 /** The emulators a stream mapping depends on, each its own process here so that it can be frozen. */
-describe(`dependency faults (${profile.name})`, () => {
+describe(`dependency faults (${profile.name})`, { timeout: profile.testTimeoutMs }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
 
   afterEach(async () => {

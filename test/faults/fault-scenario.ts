@@ -20,6 +20,8 @@ export interface FaultProfile {
   /** Records pushed per round and pause between rounds while faults happen. */
   readonly recordsPerRound: number;
   readonly roundIntervalMs: number;
+  /** Time a test of the profile may take; the short form's leaves room for a loaded machine. */
+  readonly testTimeoutMs: number;
 }
 
 export const SHORT_PROFILE: FaultProfile = {
@@ -32,6 +34,7 @@ export const SHORT_PROFILE: FaultProfile = {
   killPauseMs: [300, 1_500],
   recordsPerRound: 10,
   roundIntervalMs: 200,
+  testTimeoutMs: 180_000,
 };
 
 export const FULL_PROFILE: FaultProfile = {
@@ -44,6 +47,7 @@ export const FULL_PROFILE: FaultProfile = {
   killPauseMs: [500, 5_000],
   recordsPerRound: 20,
   roundIntervalMs: 100,
+  testTimeoutMs: 30 * 60_000,
 };
 
 /** Lease and drain settings of every replica: the service's defaults, so failover times are the users' ones. */

@@ -94,21 +94,33 @@ export async function dynamodbSource(clients: TestClients): Promise<FaultSource>
   };
 }
 
-/** A standard SQS queue (no order promised) with the given visibility timeout. */
-export async function sqsSource(clients: TestClients, region: string, visibilityTimeoutSeconds: number): Promise<FaultSource> {
-  const name = uniqueName('fault-queue');
-  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: String(visibilityTimeoutSeconds) } }));
+/**
+ * An SQS queue with the given visibility timeout: standard (no order promised), or FIFO with messages spread over 8
+ * message groups, whose order is kept per group.
+ */
+export async function sqsSource(clients: TestClients, region: string, visibilityTimeoutSeconds: number, options: { readonly fifo?: boolean } = {}): Promise<FaultSource> {
+  const name = `${uniqueName('fault-queue')}${options.fifo ? '.fifo' : ''}`;
+  const attributes: Record<string, string> = { VisibilityTimeout: String(visibilityTimeoutSeconds) };
+  if (options.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   return {
     kind: 'sqs',
     arn: `arn:aws:sqs:${region}:000000000000:${name}`,
     read: (event) =>
-      (event as { Records: { body: string }[] }).Records.map((record) => ({ id: (JSON.parse(record.body) as { id: string }).id, group: undefined, position: 0n })),
+      (event as { Records: { body: string; attributes: Record<string, string> }[] }).Records.map((record) => ({
+        id: (JSON.parse(record.body) as { id: string }).id,
+        group: record.attributes.MessageGroupId,
+        position: BigInt(record.attributes.SequenceNumber ?? 0),
+      })),
     push: async (count) => {
       const sent: string[] = [];
       for (let start = 0; start < count; start += 10) {
         const ids = Array.from({ length: Math.min(10, count - start) }, () => nextId('q'));
         const out = await clients.sqs.send(
-          new SendMessageBatchCommand({ QueueUrl, Entries: ids.map((id, i) => ({ Id: String(i), MessageBody: JSON.stringify({ id }) })) }),
+          new SendMessageBatchCommand({
+            QueueUrl,
+            Entries: ids.map((id, i) => ({ Id: String(i), MessageBody: JSON.stringify({ id }), ...(options.fifo ? { MessageGroupId: `group-${randomInt(8)}` } : {}) })),
+          }),
         );
         const ok = new Set((out.Successful ?? []).map((entry) => entry.Id));
         sent.push(...ids.filter((_, i) => ok.has(String(i))));

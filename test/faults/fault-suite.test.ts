@@ -28,15 +28,19 @@ const clients = testClients(servers);
 const profile = process.env.ESM_FAULTS === 'full' ? FULL_PROFILE : SHORT_PROFILE;
 const REPLICAS = 3;
 const BATCH_SIZE = 10;
-/** The bounds the promise states: a dead replica's shards move within 12 s, a stopped one's within 2 s. */
-const SIGKILL_FAILOVER_BOUND_SECONDS = 12;
-const SIGTERM_FAILOVER_BOUND_SECONDS = 2;
+/**
+ * The bounds the promise states: a dead replica's shards move within 12 s, a stopped one's within 2 s. The short form
+ * runs beside the rest of `npm test` on a loaded machine: there it asserts only that a stopped replica's shards move
+ * well before its leases would expire, and a dead one's soon after they do.
+ */
+const SIGKILL_FAILOVER_BOUND_SECONDS = profile.name === 'full' ? 12 : 20;
+const SIGTERM_FAILOVER_BOUND_SECONDS = profile.name === 'full' ? 2 : 6;
 /** Deadlines generous enough for a loaded 2-core machine; they bound waits, they are not expectations. */
 const TAKEOVER_DEADLINE_MS = 40_000;
 const BALANCE_DEADLINE_MS = 40_000;
 const QUIESCE_DEADLINE_MS = 90_000;
 
-describe(`fault injection (${profile.name})`, () => {
+describe(`fault injection (${profile.name})`, { timeout: profile.testTimeoutMs }, () => {
   const redis = new Redis(servers.redisUrl, { lazyConnect: true });
   const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -119,9 +123,9 @@ describe(`fault injection (${profile.name})`, () => {
     ledger.answerWith((entries) => (entries.some((entry) => entry.id === slowId) ? { delayMs: 4_000 } : undefined));
     const slowEntry = await waitFor(() => ledger.entries.find((entry) => entry.id === slowId), { timeoutMs: 30_000, message: 'the slow record was not delivered' });
     const holder = fleet.replicas.find((replica) => replica.name === slowEntry.replica)!;
-    const sigtermAt = Date.now();
     expect(await fleet.terminate(holder)).toBe(0);
-    expect(Date.now() - sigtermAt).toBeGreaterThanOrEqual(3_000);
+    // The invocation was answered in full (a process gone early would have dropped its connection sooner).
+    expect(slowEntry.answeredAt - slowEntry.receivedAt).toBeGreaterThanOrEqual(3_900);
     ledger.answerWith(() => undefined);
     await fleet.restart(holder);
     const after = await source.push(shardCount * 4);
@@ -190,6 +194,18 @@ describe(`fault injection (${profile.name})`, () => {
     expect(verdict.orderBroken).toEqual([]);
     // The only stream shard is held by one replica; each kill re-delivers at most its batch in flight.
     expect(verdict.duplicated).toBeLessThanOrEqual(profile.dynamodbKills * BATCH_SIZE);
+  });
+
+  if (profile.name === 'full') it(`SQS FIFO, 3 replicas: ${profile.sqsKills} SIGKILLs lose nothing and keep each message group's order`, async () => {
+    const source = await sqsSource(clients, servers.region, 5, { fifo: true });
+    const { ledger, fleet } = await deploy(source, { mapping: `BatchSize: ${BATCH_SIZE}`, functionTimeoutSeconds: 3 });
+    const verdict = await killDuringTraffic(source, ledger, fleet, profile.sqsKills);
+    report({ scenario: `SQS FIFO queue (8 groups), ${profile.sqsKills} SIGKILL`, verdict });
+    expect(verdict.lost).toEqual([]);
+    expect(verdict.orderBroken).toEqual([]);
+    // A message group is with one replica at a time: its next messages wait until the in-flight ones are deleted or visible again.
+    expect(verdict.overlaps).toEqual([]);
+    expect(verdict.duplicated).toBeLessThanOrEqual(profile.sqsKills * BATCH_SIZE * REPLICAS);
   });
 
   it(`SQS, 3 replicas: ${profile.sqsKills} SIGKILLs lose nothing; what a victim held comes back after the visibility timeout`, async () => {

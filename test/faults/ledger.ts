@@ -17,10 +17,12 @@ export interface LedgerEntry {
   answeredAt: number;
   /** Size of the whole event (request body) that carried it. */
   readonly eventBytes: number;
+  /** Number of the request that carried it (0, 1, … in arrival order): the records of one event share it. */
+  readonly request: number;
 }
 
 /** Reads the records of one event: how each source's event carries id, group and position. */
-export type RecordReader = (event: unknown) => readonly Omit<LedgerEntry, 'replica' | 'receivedAt' | 'answeredAt' | 'eventBytes'>[];
+export type RecordReader = (event: unknown) => readonly Omit<LedgerEntry, 'replica' | 'receivedAt' | 'answeredAt' | 'eventBytes' | 'request'>[];
 
 /** How the ledger answers one event: after `delayMs`, with `body` (JSON unless a string) and `status`. */
 export interface LedgerAnswer {
@@ -55,6 +57,7 @@ export class Ledger {
   private readonly firstSeen = new Map<string, number>();
   private server: ReturnType<typeof createServer> | undefined;
   private port = 0;
+  private requests = 0;
   private answer: (entries: readonly LedgerEntry[]) => LedgerAnswer | undefined = () => undefined;
 
   constructor(private readonly read: RecordReader) {}
@@ -73,7 +76,8 @@ export class Ledger {
         } catch {
           // Not an event of ours (a probe): answered like any other.
         }
-        const entries = records.map((record) => ({ ...record, replica, receivedAt, answeredAt: Infinity, eventBytes: body.length }));
+        const requestNumber = this.requests++;
+        const entries = records.map((record) => ({ ...record, replica, receivedAt, answeredAt: Infinity, eventBytes: body.length, request: requestNumber }));
         for (const entry of entries) {
           this.entries.push(entry);
           if (!this.firstSeen.has(entry.id)) this.firstSeen.set(entry.id, receivedAt);

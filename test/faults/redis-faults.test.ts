@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { LEASE_DURATION_MS } from '../../src/leases/lease-timings.js';
 import { testClients } from '../harness/aws-clients.js';
 import type { LocalServer } from '../harness/local-server.js';
 import { startRedisServer } from '../harness/redis-server.js';
@@ -34,7 +35,7 @@ const aofArgs = () => ['--appendonly', 'yes', '--dir', mkdtempSync(join(tmpdir()
  * Each scenario: two replicas on a 4-shard Kinesis stream whose Redis is `redis`, traffic flowing, then
  * `fault()` (which returns when Redis is back), a probe timed to full delivery, and the ledger checked.
  */
-describe(`Redis faults (${profile.name})`, () => {
+describe(`Redis faults (${profile.name})`, { timeout: profile.testTimeoutMs }, () => {
   const cleanups: (() => Promise<unknown>)[] = [];
 
   afterEach(async () => {
@@ -46,7 +47,7 @@ describe(`Redis faults (${profile.name})`, () => {
     printReport(process.env.ESM_FAULTS_REPORT);
   });
 
-  async function runWithFault(redis: string, fault: () => Promise<void>): Promise<{ verdict: LedgerVerdict; resumeSeconds: number }> {
+  async function runWithFault(redis: string, fault: () => Promise<void>): Promise<{ verdict: LedgerVerdict; resumeSeconds: number; fleet: ReplicaFleet }> {
     const source = await kinesisSource(clients, SHARDS);
     const ledger = new Ledger(source.read);
     await ledger.start();
@@ -64,7 +65,7 @@ describe(`Redis faults (${profile.name})`, () => {
     await quiesce(ledger, pushed, fleet, QUIESCE_DEADLINE_MS);
     // Both replicas survived the fault: none exited.
     expect(fleet.live.map((replica) => replica.name)).toEqual(fleet.replicas.map((replica) => replica.name));
-    return { verdict: ledger.check(pushed), resumeSeconds: probe.seconds };
+    return { verdict: ledger.check(pushed), resumeSeconds: probe.seconds, fleet };
   }
 
   async function singleRedis(args: readonly string[]): Promise<LocalServer> {
@@ -143,7 +144,7 @@ describe(`Redis faults (${profile.name})`, () => {
 
   it(`Redis unreachable for ${OUTAGE_MS / 1_000} s (frozen): the replicas keep running, give up leases they cannot renew and resume`, async () => {
     const redis = await singleRedis(aofArgs());
-    const { verdict, resumeSeconds } = await runWithFault(`url: "${redis.url}"`, async () => {
+    const { verdict, resumeSeconds, fleet } = await runWithFault(`url: "${redis.url}"`, async () => {
       process.kill(redis.process.pid, 'SIGSTOP');
       try {
         await delay(OUTAGE_MS);
@@ -152,6 +153,13 @@ describe(`Redis faults (${profile.name})`, () => {
       }
     });
     report({ scenario: `Redis unreachable ${OUTAGE_MS / 1_000} s (SIGSTOP)`, verdict, seconds: { resume: [resumeSeconds] } });
+    // Longer than a lease: every shard was given up by its holder (not renewed in time, or found lost on return).
+    if (OUTAGE_MS > LEASE_DURATION_MS) {
+      const givenUp = fleet.replicas.flatMap((replica) =>
+        replica.service!.logs.filter((line) => line.msg === 'lease_expired_unrenewed' || line.msg === 'lease_lost').map((line) => line.shardId),
+      );
+      expect(new Set(givenUp).size).toBe(SHARDS);
+    }
     expect(verdict.lost).toEqual([]);
     expect(verdict.orderBroken).toEqual([]);
     expect(verdict.duplicated).toBeLessThanOrEqual(SHARDS * 10 * REPLICAS);
