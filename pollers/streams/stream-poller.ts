@@ -84,6 +84,8 @@ export class StreamPoller<R> implements Poller {
   private unregisterActivity: (() => void) | undefined;
   /** A shard ended: sync and balance at once instead of waiting for their periods. */
   private syncRequested = false;
+  /** Shards with a lease entry that the previous shard listing left out (see forgetVanishedShards). */
+  private unlistedBefore: ReadonlySet<string> = new Set();
   /** The mapping's started mark is written (see CheckpointStore.markStarted). */
   private markedStarted = false;
 
@@ -266,7 +268,25 @@ export class StreamPoller<R> implements Poller {
     for (const [shardId, running] of this.consumers) {
       if (!this.shards.has(shardId)) running.consumer.stop('shutting_down');
     }
+    if (listed.length > 0) await this.forgetVanishedShards(this.shards);
     this.logger.debug({ shards: listed.length, eligible: this.eligible.length }, 'shards_synced');
+  }
+
+  /**
+   * Removes the checkpoints and leases of shards the stream no longer lists (trimmed away once past its
+   * retention), so they do not pile up in Redis for the life of the mapping. Checkpoints go first: a lease entry
+   * left by an interrupted removal is found again at a later sync.
+   */
+  private async forgetVanishedShards(listed: ReadonlyMap<string, ShardInfo>): Promise<void> {
+    const unlisted = (await this.context.leases.shardIds()).filter((shardId) => !listed.has(shardId));
+    // Only what two listings in a row left out: a shard created after this listing was read (and leased at once by
+    // another replica) is never taken for a vanished one.
+    const vanished = unlisted.filter((shardId) => this.unlistedBefore.has(shardId));
+    this.unlistedBefore = new Set(unlisted);
+    if (vanished.length === 0) return;
+    await this.checkpoints.forget(vanished);
+    await this.context.leases.forget(vanished);
+    this.logger.info({ shards: vanished }, 'vanished_shards_forgotten');
   }
 
   private async renewLeases(): Promise<void> {

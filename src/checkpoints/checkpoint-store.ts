@@ -34,6 +34,8 @@ export interface CheckpointStore {
    * @returns the pinned time now stored (the earlier pin if one existed)
    */
   pinStart(shardId: string, startMs: number): Promise<number | undefined>;
+  /** Deletes the checkpoints of shards that no longer exist (trimmed away after the stream's retention). */
+  forget(shardIds: readonly string[]): Promise<void>;
   /** Marks the mapping as started (its pollers run): the mark vanishing later means Redis lost its positions. */
   markStarted(): Promise<void>;
   /**

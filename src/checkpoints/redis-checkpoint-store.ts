@@ -64,6 +64,11 @@ export class RedisCheckpointStore implements CheckpointStore {
     return value === null || value === undefined ? undefined : Number(value);
   }
 
+  async forget(shardIds: readonly string[]): Promise<void> {
+    if (shardIds.length === 0) return;
+    await this.redis.del(...shardIds.map((shardId) => this.keys.checkpoint(this.mappingUuid, shardId)));
+  }
+
   async markStarted(): Promise<void> {
     await this.redis.set(this.keys.mappingStarted(this.mappingUuid), String(Date.now()), 'NX');
   }

@@ -44,4 +44,8 @@ export interface LeaseStore {
   heartbeat(workerId: string, ttlMs: number): Promise<number>;
   /** Removes `workerId` from the live workers (on shutdown), so others re-balance at once. */
   leave(workerId: string): Promise<void>;
+  /** The shards that have a lease entry, held or not. */
+  shardIds(): Promise<string[]>;
+  /** Deletes the leases of shards that no longer exist, whoever holds them (a holder then finds its lease lost). */
+  forget(shardIds: readonly string[]): Promise<void>;
 }

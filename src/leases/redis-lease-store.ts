@@ -94,6 +94,18 @@ export class RedisLeaseStore implements LeaseStore {
     await evalScript(this.redis, WITHDRAW_CLAIM, [this.keys.lease(this.mappingUuid, shardId)], [claimant]);
   }
 
+  async shardIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.leaseIndex(this.mappingUuid));
+  }
+
+  async forget(shardIds: readonly string[]): Promise<void> {
+    if (shardIds.length === 0) return;
+    const transaction = this.redis.multi();
+    for (const shardId of shardIds) transaction.del(this.keys.lease(this.mappingUuid, shardId));
+    transaction.srem(this.keys.leaseIndex(this.mappingUuid), ...shardIds);
+    await transaction.exec();
+  }
+
   async release(lease: HeldLease, options: { forget?: boolean } = {}): Promise<boolean> {
     const reply = await evalScript(
       this.redis,

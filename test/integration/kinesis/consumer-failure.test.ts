@@ -35,6 +35,9 @@ class FirstReadFails implements CheckpointStore {
   pinStart(shardId: string, startMs: number): Promise<number | undefined> {
     return this.store.pinStart(shardId, startMs);
   }
+  forget(shardIds: readonly string[]): Promise<void> {
+    return this.store.forget(shardIds);
+  }
   markStarted(): Promise<void> {
     return this.store.markStarted();
   }

@@ -52,6 +52,12 @@ class MemoryLeaseStore implements LeaseStore {
     return this.liveWorkers;
   }
   async leave() {}
+  async shardIds() {
+    return [...this.leases.keys()];
+  }
+  async forget(shardIds: readonly string[]) {
+    for (const shardId of shardIds) this.leases.delete(shardId);
+  }
 }
 
 function coordinator(store: MemoryLeaseStore, clock = { now: 0 }) {
