@@ -1,5 +1,7 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../../src/observability/logger.js';
+import { createRedis } from '../../../src/redis/redis-connection.js';
 import { testClients } from '../../harness/aws-clients.js';
 import { waitFor } from '../../harness/wait-for.js';
 import { KinesisFixture, ScriptedInvoker, waitForActive } from './kinesis-fixture.js';
@@ -72,5 +74,31 @@ describe('Kinesis resharding while processing', () => {
     for (const key of KEYS) expect(dataByKey(invoker).get(key)).toEqual([`${key}:1`, `${key}:2`]);
     const ended = subject.logs.filter((line) => line.msg === 'shard_ended').map((line) => line.shardId);
     expect(ended).toEqual(expect.arrayContaining([left!.ShardId, right!.ShardId]));
+  });
+
+  it('removes the lease and checkpoint of a shard the stream no longer lists; the listed shards keep theirs', async () => {
+    const redis = createRedis(servers.redisUrl, createLogger('silent'));
+    const stream = await fixture.createStream(1);
+    const [put] = await fixture.put(stream.arn, [{ data: 'kept', key: 'k' }]);
+    const mapping = fixture.mapping(stream.arn, {});
+    // What a shard trimmed away long ago leaves behind: its lease entry and its checkpoint.
+    const gone = 'shardId-000000000999';
+    await redis.hset(fixture.keys.lease(mapping.UUID, gone), { owner: '', counter: '3', expiresAt: '0' });
+    await redis.sadd(fixture.keys.leaseIndex(mapping.UUID), gone);
+    await redis.hset(fixture.keys.checkpoint(mapping.UUID, gone), { seq: '49600000000000000000000000000000000000000000000000000000', ended: '1' });
+
+    const invoker = new ScriptedInvoker();
+    const subject = fixture.poller(mapping, invoker);
+    await subject.poller.start();
+    await waitFor(() => invoker.deliveredData.includes('kept'), { message: 'the listed shard was not read' });
+    await waitFor(async () => (await redis.exists(fixture.keys.lease(mapping.UUID, gone), fixture.keys.checkpoint(mapping.UUID, gone))) === 0, {
+      message: "the vanished shard's lease and checkpoint are still there",
+    });
+    expect(await redis.sismember(fixture.keys.leaseIndex(mapping.UUID), gone)).toBe(0);
+    await waitFor(async () => (await redis.hget(fixture.keys.checkpoint(mapping.UUID, put!.shardId), 'seq')) === put!.sequenceNumber, {
+      message: 'the listed shard lost its checkpoint',
+    });
+    expect(await redis.sismember(fixture.keys.leaseIndex(mapping.UUID), put!.shardId)).toBe(1);
+      await redis.quit();
   });
 });
