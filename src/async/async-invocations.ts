@@ -86,6 +86,7 @@ export class AsyncInvocations implements AsyncInvoker {
           { err, jobId: job.id, function: job.data.functionName, requestId: job.data.requestId, attempts: job.attemptsMade },
           final ? 'async_event_failed' : 'async_event_retrying',
         ),
+      onFailedJobsDropped: (jobs) => this.options.metrics.failedJobsDropped.inc({ queue: 'async' }, jobs.length),
       maxStalledCount: MAX_STALLED_RECOVERIES,
       lockDurationMs: ASYNC_LOCK_DURATION_MS,
       stopGraceMs: options.drainTimeoutMs,

@@ -86,6 +86,7 @@ export class DestinationQueue implements OnFailureDestinations {
       // The base delay travels with the job, so jobs queued by an older configuration keep theirs.
       retryDelayMs: (attemptsMade, baseMs) => deliveryRetryDelayMs(attemptsMade, baseMs ?? this.backoffMs, this.maxBackoffMs),
       onAttemptFailed: (job, err, final) => this.onAttemptFailed(job, err, final),
+      onFailedJobsDropped: (jobs) => this.options.metrics.failedJobsDropped.inc({ queue: 'destination' }, jobs.length),
       // A process that dies mid-delivery leaves its job stalled; another worker retries it. Allow as many such
       // recoveries as delivery attempts so a crash loop does not fail records on its own.
       maxStalledCount: this.attempts,

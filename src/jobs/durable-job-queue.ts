@@ -12,6 +12,11 @@ export type JobCounts = Readonly<Record<JobCountState, number>>;
 const JOB_COUNT_TIMEOUT_MS = 1_000;
 /** Completed jobs kept for inspection: at most 1000, at most an hour old. */
 const KEEP_COMPLETED = { count: 1_000, age: 3_600 };
+/**
+ * Jobs kept in the failed set (undeliverable failure records, async events): beyond it the oldest are removed, each
+ * counted and logged, so Redis does not fill up with them.
+ */
+export const MAX_FAILED_JOBS_KEPT = 10_000;
 /** Longest wait to close a Cluster connection this queue opened. */
 const CLOSE_TIMEOUT_MS = 5_000;
 /** Repeats of one error are logged at most once a minute, so an outage does not flood the log. */
@@ -78,6 +83,10 @@ export interface DurableJobQueueOptions<T> {
   readonly process: (attempt: JobAttempt<T>) => Promise<void>;
   /** Delay before retry `attemptsMade` (1-based) of a failed attempt, from the job's base delay. */
   readonly retryDelayMs?: (attemptsMade: number, baseMs: number | undefined) => number;
+  /** Jobs the failed set keeps; the oldest beyond are removed. @defaultValue {@link MAX_FAILED_JOBS_KEPT} */
+  readonly failedJobsKept?: number;
+  /** Jobs removed from a full failed set, oldest first (each was reported failed by onAttemptFailed before). */
+  readonly onFailedJobsDropped?: (jobs: readonly { readonly id: string; readonly data: T }[]) => void;
   /** After each failed attempt; `final` when the job stays in the failed set. */
   readonly onAttemptFailed?: (job: { readonly id: string; readonly data: T; readonly attemptsMade: number }, err: Error, final: boolean) => void;
   /** Recoveries of a job whose worker died (crash, SIGKILL) before it is failed. */
@@ -102,6 +111,8 @@ export class DurableJobQueue<T> {
   private readonly clusterClients: Redis[] = [];
   private queue: Queue<T> | undefined;
   private worker: Worker<T> | undefined;
+  /** The trim of the failed set under way (see trimFailed); never rejects. */
+  private trimming: Promise<void> = Promise.resolve();
   private stopped = false;
   private countInFlight: Promise<JobCounts> | undefined;
 
@@ -136,6 +147,8 @@ export class DurableJobQueue<T> {
       if (!job) return;
       const final = err.name === UnrecoverableError.name || job.attemptsMade >= (job.opts.attempts ?? 1);
       this.options.onAttemptFailed?.({ id: String(job.id), data: job.data, attemptsMade: job.attemptsMade }, err, final);
+      // One trim at a time in this process: two at once could each count the same excess and remove twice as many.
+      if (final) this.trimming = this.trimming.then(() => this.trimFailed());
     });
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
   }
@@ -166,6 +179,36 @@ export class DurableJobQueue<T> {
       }
     }
     return String(job.id);
+  }
+
+  /**
+   * Removes the oldest failed jobs beyond {@link DurableJobQueueOptions.failedJobsKept}, reporting each. Replicas
+   * trimming at once may each remove a few; a failure only leaves the set longer until the next final failure.
+   */
+  private async trimFailed(): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    const kept = this.options.failedJobsKept ?? MAX_FAILED_JOBS_KEPT;
+    try {
+      const excess = (await queue.getFailedCount()) - kept;
+      if (excess <= 0) return;
+      const oldest = await queue.getJobs(['failed'], 0, excess - 1, true);
+      const dropped: { id: string; data: T }[] = [];
+      for (const job of oldest) {
+        if (!job?.id) continue;
+        try {
+          await job.remove();
+          dropped.push({ id: job.id, data: job.data });
+        } catch {
+          // Removed by another replica trimming at the same time.
+        }
+      }
+      if (dropped.length === 0) return;
+      this.options.logger.warn({ kept, jobIds: dropped.map((job) => job.id) }, `${this.options.component}_failed_jobs_dropped`);
+      this.options.onFailedJobsDropped?.(dropped);
+    } catch (err) {
+      this.options.logger.warn({ err }, `${this.options.component}_failed_jobs_trim_failed`);
+    }
   }
 
   /** `work`, or a QueueStoppedError as soon as `stop()` is called while it is still waiting (e.g. for Redis). */

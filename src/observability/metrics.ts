@@ -67,6 +67,7 @@ export class Metrics {
   readonly asyncEventAge: Histogram<'function'>;
   readonly asyncEventsDropped: Counter<'function' | 'condition'>;
   readonly deadLetterErrors: Counter<'function'>;
+  readonly failedJobsDropped: Counter<'queue'>;
   /** Asynchronous events in the event queue by state; counted at scrape by the registered counter. */
   readonly asyncQueueJobs: Gauge<'state'>;
   private asyncQueueCounter: DestinationQueueCounter | undefined;
@@ -214,6 +215,12 @@ export class Metrics {
       name: 'esm_dead_letter_errors_total',
       help: 'Failed attempts to send an asynchronous event to the function dead-letter queue.',
       labelNames: ['function'],
+      registers: [registry],
+    });
+    this.failedJobsDropped = new Counter({
+      name: 'esm_failed_jobs_dropped_total',
+      help: 'Jobs removed from a full failed set, oldest first: undeliverable failure records (queue="destination") or async events (queue="async").',
+      labelNames: ['queue'],
       registers: [registry],
     });
     this.asyncQueueJobs = queueJobsGauge(

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DurableJobQueue, QueueStoppedError, ReplicaWaitError } from '../../../src/jobs/durable-job-queue.js';
+import { DurableJobQueue, PermanentJobError, QueueStoppedError, ReplicaWaitError } from '../../../src/jobs/durable-job-queue.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { startRedisServer } from '../../harness/redis-server.js';
 import type { LocalServer } from '../../harness/local-server.js';
 import { uniqueName } from '../../harness/unique-name.js';
+import { waitFor } from '../../harness/wait-for.js';
 
 function queueOn(url: string, replicas = 0): DurableJobQueue<{ n: number }> {
   return new DurableJobQueue<{ n: number }>({
@@ -64,5 +65,48 @@ describe('DurableJobQueue.add', () => {
     own = await startRedisServer({ port: own.port });
     await stopping;
     await own.stop();
+  });
+});
+
+describe('DurableJobQueue failed set', () => {
+  let redis: LocalServer;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('keeps at most failedJobsKept failed jobs: the oldest beyond are removed and reported, none before the cap', async () => {
+    const dropped: number[] = [];
+    const queue = new DurableJobQueue<{ n: number }>({
+      name: uniqueName('t-failed'),
+      redis: { url: redis.url },
+      prefix: 'esm-test:bull',
+      logger: createLogger('silent'),
+      component: 'test',
+      concurrency: 1,
+      process: async () => {
+        throw new PermanentJobError('undeliverable');
+      },
+      failedJobsKept: 3,
+      onFailedJobsDropped: (jobs) => dropped.push(...jobs.map((job) => job.data.n)),
+      maxStalledCount: 1,
+      stopGraceMs: 100,
+    });
+    try {
+      await queue.start();
+      for (let n = 1; n <= 3; n++) await queue.add('job', { n });
+      await waitFor(async () => (await queue.counts()).failed === 3, { message: 'jobs not failed' });
+      expect(dropped).toEqual([]);
+      for (let n = 4; n <= 5; n++) await queue.add('job', { n });
+      await waitFor(() => dropped.length === 2, { message: 'the oldest failed jobs were not dropped' });
+      expect(dropped).toEqual([1, 2]);
+      expect((await queue.counts()).failed).toBe(3);
+    } finally {
+      await queue.stop();
+    }
   });
 });
