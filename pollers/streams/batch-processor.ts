@@ -49,6 +49,8 @@ export interface BatchProcessorOptions {
   readonly halt: AbortSignal;
   /** Aborts waiting for an invocation in flight (the drain deadline passed). */
   readonly drain: AbortSignal;
+  /** Asked before each invocation: false when the shard's lease turned out lost (the caller then halts). */
+  readonly leaseHeld?: () => Promise<boolean>;
   readonly now?: () => number;
   readonly random?: () => number;
   /** Largest event sent to the function, bytes. @defaultValue {@link MAX_INVOKE_PAYLOAD_BYTES} (6 MB) */
@@ -147,7 +149,7 @@ export class BatchProcessor {
       }
 
       // Queuing the expired records took time: no new invocation once stopped or the lease is gone.
-      if (this.options.halt.aborted) return 'interrupted';
+      if (this.options.halt.aborted || !(await this.leaseStillHeld())) return 'interrupted';
       const attempt = await this.invoke(slice, open);
       if (!attempt) return 'interrupted';
       if ((attempt.kind === 'success' || attempt.kind === 'partial') && open && attempt.state !== undefined) {
@@ -238,7 +240,7 @@ export class BatchProcessor {
     }
     const bounds = { shardId, windowStart: window.startMs, windowEnd: window.endMs, terminatedEarly: window.terminatedEarly };
     for (let failures = 0; ; failures += 1) {
-      if (this.options.halt.aborted) return false;
+      if (this.options.halt.aborted || !(await this.leaseStillHeld())) return false;
       metrics.concurrentInvocations.inc(labels);
       const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
       const outcome = await raceAbort(running, this.options.drain);
@@ -265,6 +267,11 @@ export class BatchProcessor {
   }
 
   /** Invokes the function once with a slice; undefined when the drain deadline passed while it ran. */
+  /** The shard's lease may still be trusted for one more invocation (see BatchProcessorOptions.leaseHeld). */
+  private async leaseStillHeld(): Promise<boolean> {
+    return this.options.leaseHeld ? this.options.leaseHeld() : true;
+  }
+
   private async invoke(slice: Slice, window: WindowCheckpoint | undefined): Promise<Attempt | undefined> {
     const { fn, metrics, labels } = this.options;
     const records = slice.records;

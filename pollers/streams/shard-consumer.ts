@@ -59,6 +59,8 @@ export type ShardExitReason = 'shard_ended' | 'lease_lost' | 'shutting_down' | '
 
 /** What the consumer does with its lease at exit (the lease coordinator). */
 export interface ShardLeaseHandle {
+  /** Whether the lease with this `counter` is still held, asked before each invocation (see LeaseCoordinator.confirm). */
+  confirm(shardId: string, counter: number): Promise<boolean>;
   /** Gives up the lease with this `counter` (a newer lease on the shard is left alone). */
   release(shardId: string, options: { readonly forget?: boolean; readonly counter: number }): Promise<void>;
   drop(shardId: string, counter: number): void;
@@ -387,6 +389,11 @@ export class ShardConsumer<R> {
       shardId: this.shardId,
       halt: this.halt.signal,
       drain: this.drain.signal,
+      leaseHeld: async () => {
+        const held = await this.options.leases.confirm(this.shardId, this.options.lease.counter);
+        if (!held) this.loseLease();
+        return held;
+      },
       ...(this.options.journal ? { journal: this.options.journal } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
     });

@@ -4,6 +4,9 @@ import type { LeaseStore } from './lease-store.js';
 import type { LeaseTimings } from './lease-timings.js';
 import { planBalance } from './lease-balancer.js';
 
+/** How much later than its renewal period a lease may have been renewed and still be trusted without asking. */
+const RENEWAL_LATENESS_TOLERANCE_MS = 1_000;
+
 /** What a renewal round found for one held lease that is not simply renewed. */
 export interface LeaseChange {
   readonly shardId: string;
@@ -48,6 +51,35 @@ export class LeaseCoordinator {
   /** The lease held on `shardId`, if any. */
   leaseOf(shardId: string): HeldLease | undefined {
     return this.held.get(shardId)?.lease;
+  }
+
+  /**
+   * Asked before an invocation: whether the lease (this `counter`) is still held. A lease renewed within its
+   * renewal period is trusted as it is. One renewed longer ago — the process was paused (SIGSTOP, a long GC, a
+   * stalled event loop) and may have lost it meanwhile — is renewed first: a lease found lost is forgotten and false
+   * is returned, so a woken process never invokes beside the shard's new owner. A renewal that fails (Redis
+   * unreachable) trusts the lease until it may have expired, as the renewal loop does.
+   */
+  async confirm(shardId: string, counter: number): Promise<boolean> {
+    const entry = this.held.get(shardId);
+    if (!entry || entry.lease.counter !== counter) return false;
+    if (this.now() - entry.renewedAt <= this.timings.renewIntervalMs + RENEWAL_LATENESS_TOLERANCE_MS) return true;
+    const sentAt = this.now();
+    let result: Awaited<ReturnType<LeaseStore['renew']>>;
+    try {
+      result = await this.store.renew(entry.lease, this.timings.leaseDurationMs);
+    } catch (err) {
+      this.logger.warn({ err, shardId }, 'lease_renew_failed');
+      return this.held.get(shardId) === entry && this.now() - entry.renewedAt < this.timings.leaseDurationMs;
+    }
+    if (this.held.get(shardId) !== entry) return false;
+    if (result === 'lost') {
+      this.held.delete(shardId);
+      this.logger.warn({ shardId, counter }, 'lease_lost');
+      return false;
+    }
+    entry.renewedAt = sentAt;
+    return true;
   }
 
   /** Time until the first held lease may expire (renewals failing), ms; Infinity when none is held. */

@@ -65,6 +65,38 @@ function coordinator(store: MemoryLeaseStore, clock = { now: 0 }) {
 }
 
 describe('LeaseCoordinator', () => {
+  it('confirms a freshly renewed lease without asking the store, and renews a stale one before saying yes', async () => {
+    const store = new MemoryLeaseStore();
+    const clock = { now: 0 };
+    const leases = coordinator(store, clock);
+    const [lease] = await leases.balance(['s1']);
+    let renewals = 0;
+    const renew = store.renew.bind(store);
+    store.renew = async (held) => {
+      renewals += 1;
+      return renew(held);
+    };
+    clock.now = TIMINGS.renewIntervalMs; // within the renewal period
+    expect(await leases.confirm('s1', lease!.counter)).toBe(true);
+    expect(renewals).toBe(0);
+    clock.now = 5_000; // paused far past it
+    expect(await leases.confirm('s1', lease!.counter)).toBe(true);
+    expect(renewals).toBe(1);
+    expect(await leases.confirm('s1', lease!.counter + 1)).toBe(false);
+  });
+
+  it('says no, and forgets the lease, when a process woken after a pause finds it taken', async () => {
+    const store = new MemoryLeaseStore();
+    const clock = { now: 0 };
+    const leases = coordinator(store, clock);
+    const [lease] = await leases.balance(['s1']);
+    // Paused past the lease: another worker took the shard meanwhile.
+    store.leases.set('s1', { shardId: 's1', owner: 'other', counter: lease!.counter + 1, expiresAtMs: store.nowMs + 10_000 });
+    clock.now = 5_000;
+    expect(await leases.confirm('s1', lease!.counter)).toBe(false);
+    expect(leases.heldShardIds.has('s1')).toBe(false);
+  });
+
   it('takes its fair share of the eligible shards', async () => {
     const store = new MemoryLeaseStore();
     store.liveWorkers = 2;
