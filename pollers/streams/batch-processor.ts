@@ -11,6 +11,7 @@ import type { Logger } from '../../src/observability/logger.js';
 import { NO_JOURNAL, type JournalHandle, type MappingJournal } from '../../src/journal/journal-entry.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import type { WindowCheckpoint } from '../../src/checkpoints/shard-checkpoint.js';
+import { raceAbort } from '../../src/runtime/abortable.js';
 import { ERROR_BACKOFF, FUNCTION_ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
 import { eventPayload, failureDeliveryOf, type LastInvocation } from './failure-delivery.js';
 import { bisect, decideRetry, expiredPrefixLength, type FailureKind, type RetrySettings } from './retry-policy.js';
@@ -231,7 +232,7 @@ export class BatchProcessor {
 
   /** @returns false when halted (or the drain deadline passed) before the final invoke succeeded */
   private async finalInvoke(window: WindowCheckpoint): Promise<boolean> {
-    const { fn, metrics, labels, logger, shardId } = this.options;
+    const { logger, shardId } = this.options;
     let payload = windowEventPayload([], { window, shardId, eventSourceArn: this.options.streamArn, final: true });
     if (Buffer.byteLength(payload) > (this.options.maxPayloadBytes ?? MAX_INVOKE_PAYLOAD_BYTES)) {
       // A state too large to send at all (far above the window's limit) cannot end the window: it is left out.
@@ -241,15 +242,11 @@ export class BatchProcessor {
     const bounds = { shardId, windowStart: window.startMs, windowEnd: window.endMs, terminatedEarly: window.terminatedEarly };
     for (let failures = 0; ; failures += 1) {
       if (this.options.halt.aborted || !(await this.leaseStillHeld())) return false;
-      metrics.concurrentInvocations.inc(labels);
-      const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
-      const outcome = await raceAbort(running, this.options.drain);
+      const outcome = await this.call(payload);
       if (!outcome) {
-        running.catch(() => undefined);
         logger.warn(bounds, 'window_final_invoke_abandoned_at_drain_deadline');
         return false;
       }
-      metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
       const response = outcome.kind === 'success' ? parseWindowResponse(outcome.payload) : undefined;
       if (response?.kind === 'state') {
         this.options.status.record(PROCESSING_OK);
@@ -273,7 +270,7 @@ export class BatchProcessor {
   }
 
   private async invoke(slice: Slice, window: WindowCheckpoint | undefined): Promise<Attempt | undefined> {
-    const { fn, metrics, labels } = this.options;
+    const { metrics, labels } = this.options;
     const records = slice.records;
     const last = records[records.length - 1]!;
     const payload = window
@@ -283,16 +280,12 @@ export class BatchProcessor {
     metrics.invokedEvents.inc(labels, records.length);
     metrics.batchSize.observe(labels, records.length);
     metrics.iteratorAge.set({ ...labels, shard: this.options.shardId }, Math.max(0, this.now() - last.arrivalEpochMs) / 1000);
-    metrics.concurrentInvocations.inc(labels);
-    const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
-    const outcome = await raceAbort(running, this.options.drain);
+    const outcome = await this.call(payload);
     if (!outcome) {
-      running.catch(() => undefined);
       this.options.logger.warn({ shardId: this.options.shardId, records: records.length }, 'invocation_abandoned_at_drain_deadline');
       return undefined;
     }
     slice.invokes += 1;
-    metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
     const attempt = this.interpret(outcome, records, window !== undefined);
     slice.entry = (this.options.journal ?? NO_JOURNAL).record({
       shardId: this.options.shardId,
@@ -331,6 +324,17 @@ export class BatchProcessor {
       'batch_invoked',
     );
     return attempt;
+  }
+
+  /** Calls the function with an event; undefined when the drain deadline passed first (the call is abandoned). */
+  private async call(payload: string): Promise<InvokeOutcome | undefined> {
+    const { fn, metrics, labels } = this.options;
+    metrics.concurrentInvocations.inc(labels);
+    const running = fn.invoke(payload, { signal: this.options.drain }).finally(() => metrics.concurrentInvocations.dec(labels));
+    const outcome = await raceAbort(running, this.options.drain);
+    if (!outcome) running.catch(() => undefined);
+    else metrics.invocationDuration.observe({ ...labels, outcome: outcome.kind }, outcome.durationMs / 1000);
+    return outcome;
   }
 
   /**
@@ -443,18 +447,3 @@ function sequenceNumbersOf(records: readonly StreamRecord[]): readonly string[] 
 
 /** Lambda's error for a request above the invoke payload limit (RequestEntityTooLargeException, HTTP 413). */
 const PAYLOAD_TOO_LARGE_ERROR_TYPE = 'RequestEntityTooLargeException';
-
-/** The promise's value, or undefined as soon as `signal` aborts. */
-async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return undefined;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<undefined>((resolve) => {
-    onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
-}
