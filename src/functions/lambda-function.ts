@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Invoker, InvokeOptions, InvokeOutcome } from './invoker.js';
 import type { FunctionDefinition } from './function-definition.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { FleetSlot, FleetSlots } from '../concurrency/fleet-slots.js';
+import type { FleetSlots } from '../concurrency/fleet-slots.js';
+import { LingeringSlots, type HeldSlot } from '../concurrency/lingering-slots.js';
 
 /** Where the fleet-wide count of a function's invocations is kept (only used with `reservedConcurrency`). */
 export interface FunctionSlots {
@@ -14,10 +15,12 @@ export interface FunctionSlots {
  * A configured function as the rest of the service sees it: its identity, its target's invoker, and its
  * concurrency. Invocations past `reservedConcurrency` are throttled here (Lambda's 429) without reaching
  * the target, whoever calls: a poller or the Invoke API. With fleet slots, the limit counts the invocations of
- * every replica (one slot per invocation, taken before it starts and given back when it ends).
+ * every replica (one slot per invocation, taken before it starts and given back when it ends; a slot given back
+ * lingers a moment for this process's next invocation, see {@link LingeringSlots}).
  */
 export class LambdaFunction {
   private running = 0;
+  private readonly slots?: LingeringSlots;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -25,8 +28,10 @@ export class LambdaFunction {
     readonly arn: string,
     private readonly invoker: Invoker,
     private readonly metrics: Metrics,
-    private readonly fleet?: FunctionSlots,
-  ) {}
+    fleet?: FunctionSlots,
+  ) {
+    if (fleet) this.slots = new LingeringSlots(fleet.slots, fleet.key);
+  }
 
   get name(): string {
     return this.definition.name;
@@ -76,19 +81,17 @@ export class LambdaFunction {
     } finally {
       this.running--;
       this.metrics.functionConcurrentExecutions.set({ function: this.name }, this.running);
-      // Not waited for: the outcome need not wait one more Redis round trip. Redis runs this connection's commands
-      // in order, so a later acquire of this process already finds the slot free.
-      if (slot) void this.fleet!.slots.release(slot);
+      if (slot) this.slots!.release(slot);
     }
   }
 
   /** Whether an invocation may start now: room in this process, then (with fleet slots) a slot of the fleet's. */
-  private async admit(): Promise<{ admitted: boolean; slot?: FleetSlot }> {
+  private async admit(): Promise<{ admitted: boolean; slot?: HeldSlot }> {
     const reserved = this.definition.reservedConcurrency;
     if (this.freeConcurrency <= 0) return { admitted: false };
-    if (reserved === undefined || !this.fleet) return { admitted: true };
+    if (reserved === undefined || !this.slots) return { admitted: true };
     try {
-      const slot = await this.fleet.slots.tryAcquire(this.fleet.key, reserved);
+      const slot = await this.slots.tryAcquire(reserved);
       return slot ? { admitted: true, slot } : { admitted: false };
     } catch {
       // The fleet's count cannot be read: refuse rather than run past the limit (callers retry throttles).
@@ -96,7 +99,8 @@ export class LambdaFunction {
     }
   }
 
-  close(): Promise<void> {
-    return this.invoker.close();
+  async close(): Promise<void> {
+    await this.invoker.close();
+    this.slots?.close();
   }
 }
