@@ -81,8 +81,9 @@ export interface RedisSentinelUnderTest {
 /** Starts a primary, a replica of it and a Sentinel; resolves once the replica is in sync and the Sentinel sees it. */
 export async function startRedisSentinelGroup(name = 'esm-primary'): Promise<RedisSentinelUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'esm-redis-sentinel-'));
-  const primary = await startRedisServer();
-  const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+  // A full sync writes an RDB file on both sides: each server its own, inside the group's directory.
+  const primary = await startRedisServer({ args: ['--dir', dir, '--dbfilename', 'primary.rdb'] });
+  const replica = await startRedisServer({ args: ['--dir', dir, '--dbfilename', 'replica.rdb', '--replicaof', '127.0.0.1', String(primary.port)] });
   const sentinel = await startRedisSentinel(name, primary.port, dir);
   const servers = [sentinel, replica, primary];
   const stop = async () => {
