@@ -29,7 +29,6 @@ import type { MappingStatus } from '../../src/mappings/mapping-status.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingJournal } from '../../src/journal/journal-entry.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
-import { sleep } from '../../src/runtime/backoff.js';
 import { BatchProcessor } from './batch-processor.js';
 import { retrySettingsOf } from './retry-policy.js';
 import { ShardFetcher } from './shard-fetcher.js';
@@ -294,7 +293,6 @@ export class ShardConsumer<R> {
         }),
     );
     this.lanes = lanes;
-    const halted = new Promise<'halted'>((resolve) => halt.addEventListener('abort', () => resolve('halted'), { once: true }));
     let reading: Promise<FetchResult | undefined> | undefined;
     let readStartedAtMs = 0;
     let nextReadAt = 0;
@@ -319,13 +317,18 @@ export class ShardConsumer<R> {
 
       // Wait for the first thing that can change what to do next.
       // Once halted, only the batches in flight (and a read being aborted) are waited for.
+      // The halt and the timer are fresh promises whose listener and timeout are removed when the wait ends: racing
+      // one long-lived promise would add a reaction to it at every turn, kept until the shard stops.
       const timers = halt.aborted ? [] : [wantRead && !reading ? nextReadAt : undefined, ...lanes.map((lane) => lane.windowEnd())].filter((at): at is number => at !== undefined);
-      const timer = new AbortController();
-      const waits: Promise<unknown>[] = halt.aborted ? [...inFlight] : [halted, ...inFlight];
+      let onHalt: (() => void) | undefined;
+      let timeout: NodeJS.Timeout | undefined;
+      const waits: Promise<unknown>[] = [...inFlight];
+      if (!halt.aborted) waits.push(new Promise<'halted'>((resolve) => halt.addEventListener('abort', (onHalt = () => resolve('halted')), { once: true })));
       if (reading) waits.push(reading.then((read) => ({ read })));
-      if (timers.length > 0) waits.push(sleep(Math.min(...timers) - t, timer.signal).then(() => 'timer' as const));
+      if (timers.length > 0) waits.push(new Promise<'timer'>((resolve) => (timeout = setTimeout(() => resolve('timer'), Math.max(0, Math.min(...timers) - t)))));
       const woke = await Promise.race(waits);
-      timer.abort();
+      if (onHalt) halt.removeEventListener('abort', onHalt);
+      clearTimeout(timeout);
 
       // Settle what came.
       if (woke === 'halted' || woke === 'timer') continue;
