@@ -16,7 +16,8 @@ export interface HeldSlot {
 }
 
 interface Lingering extends HeldSlot {
-  readonly timer: NodeJS.Timeout;
+  /** performance.now() after which it goes back to the fleet. */
+  readonly until: number;
 }
 
 /**
@@ -27,7 +28,10 @@ interface Lingering extends HeldSlot {
  * {@link SLOT_MAX_HOLD_MS} instead of once per invocation.
  */
 export class LingeringSlots {
+  /** Oldest first: reuse takes the newest, the sweep gives back from the front. */
   private readonly lingering: Lingering[] = [];
+  /** One timer for every lingering slot (not one per release: back-to-back work releases hundreds a second). */
+  private sweep: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -38,7 +42,6 @@ export class LingeringSlots {
   /** A lingering slot still good to use, else a fresh one when fewer than `limit` are held fleet-wide. */
   async tryAcquire(limit: number): Promise<HeldSlot | undefined> {
     for (let reused = this.lingering.pop(); reused; reused = this.lingering.pop()) {
-      clearTimeout(reused.timer);
       if (this.slots.holds(reused.slot) && !this.expired(reused)) return { slot: reused.slot, since: reused.since };
       void this.slots.release(reused.slot);
     }
@@ -57,22 +60,25 @@ export class LingeringSlots {
       void this.slots.release(held.slot);
       return;
     }
-    const timer = setTimeout(() => {
-      const index = this.lingering.findIndex((entry) => entry.slot === held.slot);
-      if (index >= 0) this.lingering.splice(index, 1);
-      void this.slots.release(held.slot);
-    }, SLOT_LINGER_MS);
-    timer.unref();
-    this.lingering.push({ ...held, timer });
+    this.lingering.push({ slot: held.slot, since: held.since, until: performance.now() + SLOT_LINGER_MS });
+    this.sweep ??= setTimeout(() => this.giveBackExpired(), SLOT_LINGER_MS).unref();
   }
 
   /** Gives every lingering slot back to the fleet; later releases do not linger. */
   close(): void {
     this.closed = true;
-    for (const entry of this.lingering.splice(0)) {
-      clearTimeout(entry.timer);
-      void this.slots.release(entry.slot);
-    }
+    clearTimeout(this.sweep);
+    this.sweep = undefined;
+    for (const entry of this.lingering.splice(0)) void this.slots.release(entry.slot);
+  }
+
+  /** Gives back the slots whose linger is over; runs again for the others. */
+  private giveBackExpired(): void {
+    this.sweep = undefined;
+    const now = performance.now();
+    while (this.lingering.length > 0 && this.lingering[0]!.until <= now) void this.slots.release(this.lingering.shift()!.slot);
+    const next = this.lingering[0];
+    if (next) this.sweep = setTimeout(() => this.giveBackExpired(), Math.max(1, next.until - now)).unref();
   }
 
   /** Whether the slot's hold ends within `marginMs`. */
