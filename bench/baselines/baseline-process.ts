@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { resourceUsage } from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -6,7 +7,7 @@ import { ManagedProcess } from '../../test/harness/managed-process.js';
 import { REPO_ROOT } from '../../test/harness/repo-root.js';
 import { drainWithBareLoop } from './sqs-bare-loop.js';
 import { drainWithSqsConsumer } from './sqs-consumer-loop.js';
-import { drainWithGetRecords, shardApi } from './stream-get-records-loop.js';
+import { drainWithGetRecords, idleWithGetRecords, shardApi } from './stream-get-records-loop.js';
 
 /**
  * A baseline runs in a fresh process of its own, like the service: its JIT starts as cold as the service's, and
@@ -15,7 +16,8 @@ import { drainWithGetRecords, shardApi } from './stream-get-records-loop.js';
  */
 export type BaselineRequest =
   | { readonly kind: 'sqs-bare-loop' | 'sqs-consumer'; readonly endpoint: string; readonly queueUrl: string; readonly messages: number; readonly concurrency: number }
-  | { readonly kind: 'stream-get-records'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly records: number; readonly limit: number };
+  | { readonly kind: 'stream-get-records'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly records: number; readonly limit: number }
+  | { readonly kind: 'stream-idle'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly seconds: number; readonly intervalMs: number };
 
 export interface BaselineResult {
   /** From the start of the measured work to its end. */
@@ -28,13 +30,16 @@ export interface BaselineResult {
   readonly lastSequenceByShard?: Record<string, string>;
 }
 
-/** Runs `request` in a child process and returns what it measured. */
-export async function runBaseline(request: BaselineRequest): Promise<BaselineResult> {
+/**
+ * Runs `request` in a child process and returns what it measured. With `profileDir` (`--profile`) the child writes its
+ * CPU profile under `<profileDir>/<kind>/`, to be read beside the service's.
+ */
+export async function runBaseline(request: BaselineRequest, profileDir?: string): Promise<BaselineResult> {
   let last = '';
   const child = await ManagedProcess.start({
     name: `baseline-${request.kind}`,
     command: process.execPath,
-    args: [new URL(import.meta.url).pathname, JSON.stringify(request)],
+    args: [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, request.kind)}`] : []), new URL(import.meta.url).pathname, JSON.stringify(request)],
     cwd: REPO_ROOT,
     onStdoutLine: (line) => {
       last = line;
@@ -52,6 +57,12 @@ async function measure(request: BaselineRequest): Promise<BaselineResult> {
     const drain = await drainWithGetRecords(api, request);
     api.destroy();
     return { ...drain, peakRssMb: resourceUsage().maxRSS / 1024 };
+  }
+  if (request.kind === 'stream-idle') {
+    const api = shardApi(request.source, request.endpoint, request.streamArn);
+    const rest = await idleWithGetRecords(api, request);
+    api.destroy();
+    return { ...rest, peakRssMb: resourceUsage().maxRSS / 1024 };
   }
   const sqs = new SQSClient(emulatorClientConfig(request.endpoint));
   await sqs.send(new GetQueueAttributesCommand({ QueueUrl: request.queueUrl, AttributeNames: ['All'] }));

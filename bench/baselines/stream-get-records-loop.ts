@@ -89,3 +89,29 @@ export async function drainWithGetRecords(api: ShardApi, options: { records: num
   if (finishedAt === 0) throw new Error(`the bare loop read ${read} of ${options.records} records`);
   return { seconds: (finishedAt - started) / 1000, cpuSeconds: cpuAfter - cpuBefore, lastSequenceByShard };
 }
+
+/**
+ * The floor at rest: every shard read from LATEST with one GetRecords every `intervalMs` (nothing is written), as
+ * an idle poller does, for `seconds` after a first round of warm-up. Reports the CPU it took meanwhile.
+ */
+export async function idleWithGetRecords(api: ShardApi, options: { seconds: number; intervalMs: number }): Promise<{ seconds: number; cpuSeconds: number }> {
+  const shardIds = await api.shardIds();
+  const iterators = await Promise.all(shardIds.map((shardId) => api.iterator(shardId, 'LATEST')));
+  const round = async () => {
+    await Promise.all(
+      iterators.map(async (iterator, index) => {
+        if (!iterator) return;
+        iterators[index] = (await api.read(iterator, 100)).next;
+      }),
+    );
+  };
+  await round();
+  const cpuBefore = ownCpuSeconds();
+  const started = epochMs();
+  const endsAt = started + options.seconds * 1000;
+  for (let next = started; next < endsAt; next += options.intervalMs) {
+    await round();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next + options.intervalMs - epochMs())));
+  }
+  return { seconds: (epochMs() - started) / 1000, cpuSeconds: ownCpuSeconds() - cpuBefore };
+}

@@ -53,7 +53,7 @@ function sqsDrain(concurrency: number, mapping: { BatchSize: number; MaximumBatc
       for (const [subject, kind] of [['bare-loop', 'sqs-bare-loop'], ['sqs-consumer', 'sqs-consumer']] as const) {
         const baselineQueue = await BenchQueue.create(sqs);
         await baselineQueue.fill(MESSAGES);
-        const result = await runBaseline({ kind, endpoint: servers.fauxqsEndpoint, queueUrl: baselineQueue.url, messages: MESSAGES, concurrency });
+        const result = await runBaseline({ kind, endpoint: servers.fauxqsEndpoint, queueUrl: baselineQueue.url, messages: MESSAGES, concurrency }, profileDir);
         figures[subject] = { rate: MESSAGES / result.seconds, cpu: per10k(result.cpuSeconds, MESSAGES), peakRss: result.peakRssMb };
         await baselineQueue.delete();
       }

@@ -34,7 +34,7 @@ function streamDrain(source: BenchStream['kind'], options: { shards: number; rec
           streamArn: stream.arn,
           records: options.records,
           limit: options.batchSize,
-        });
+        }, profileDir);
         const uuid = randomUUID();
         const service = await ServiceUnderTest.start({
           servers,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../../src/runtime/backoff.js';
 import type { BenchScenario, RunFigures, ScenarioContext } from '../scenario.js';
+import { runBaseline } from '../baselines/baseline-process.js';
 import { ServiceUnderTest } from '../service-under-test.js';
 import { createKinesisStream, leasesHeld } from '../stream-bench.js';
 import { waitFor } from '../../test/harness/wait-for.js';
@@ -8,7 +9,7 @@ import { waitFor } from '../../test/harness/wait-for.js';
 /** How long the service is watched at rest once it holds every lease. */
 const REST_SECONDS = 10;
 
-/** 64 shards, nothing written: once every lease is held, the service's CPU and memory at rest. */
+/** 64 shards, nothing written: once every lease is held, the service's CPU and memory at rest, beside a bare loop polling as often. */
 const idleShards: BenchScenario = {
   name: 'kinesis-idle-64shards',
   title: 'Kinesis, 64 idle shards at rest (default 1 s idle poll interval)',
@@ -20,6 +21,7 @@ const idleShards: BenchScenario = {
   ],
   async run({ servers, clients, profileDir }: ScenarioContext): Promise<RunFigures> {
     const stream = await createKinesisStream(clients.kinesis, 64);
+    const figures: RunFigures = {};
     try {
       const uuid = randomUUID();
       const service = await ServiceUnderTest.start({
@@ -39,10 +41,14 @@ const idleShards: BenchScenario = {
         const before = service.cpuSeconds();
         await sleep(REST_SECONDS * 1000);
         const cpuPercent = ((service.cpuSeconds() - before) / REST_SECONDS) * 100;
-        return { 'esm-poller': { cpuPercent, rss: service.memory().rssMb, leaseSeconds } };
+        figures['esm-poller'] = { cpuPercent, rss: service.memory().rssMb, leaseSeconds };
       } finally {
         await service.stop();
       }
+      // The floor: a bare loop polling the same 64 shards once a second.
+      const bare = await runBaseline({ kind: 'stream-idle', source: 'kinesis', endpoint: servers.kinesisEndpoint, streamArn: stream.arn, seconds: REST_SECONDS, intervalMs: 1_000 }, profileDir);
+      figures['bare-loop'] = { cpuPercent: (bare.cpuSeconds / bare.seconds) * 100, rss: bare.peakRssMb };
+      return figures;
     } finally {
       await stream.delete();
     }
