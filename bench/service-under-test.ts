@@ -37,6 +37,8 @@ export interface ServiceUnderTestOptions {
   readonly idlePollIntervalMs?: number;
   /** The handler adds the records' send timestamps to what it records. */
   readonly latency?: boolean;
+  /** Time the handler spends on every invocation before it returns, ms; unset: none. */
+  readonly handlerDelayMs?: number;
   /** Directory for `--cpu-prof` profiles of the service's threads. */
   readonly profileDir?: string;
   /** Extra environment of the service (e.g. another `AWS_ENDPOINT_URL_KINESIS`). */
@@ -75,7 +77,7 @@ export class ServiceUnderTest {
       redis: { keyPrefix: `bench-${process.pid}-${Date.now()}` },
       ...(options.idlePollIntervalMs !== undefined ? { streams: { idlePollIntervalMs: options.idlePollIntervalMs } } : {}),
     };
-    const env: Record<string, string> = { ...options.env, BENCH_RECORD_FILE: recordFile, BENCH_LATENCY: options.latency ? '1' : '0' };
+    const env: Record<string, string> = { ...options.env, BENCH_RECORD_FILE: recordFile, BENCH_LATENCY: options.latency ? '1' : '0', BENCH_HANDLER_DELAY_MS: String(options.handlerDelayMs ?? 0) };
     const spawnedAt = epochMs();
     // JSON is YAML: the configuration file is written as JSON.
     const service = await startService({

@@ -2,6 +2,7 @@
 // named by BENCH_RECORD_FILE: {"start","end"} (epoch ms with sub-millisecond precision), "count" (records), and
 // "shard" (the first record's shard, for stream events). With BENCH_LATENCY=1 it adds "sent": the send
 // timestamps the benchmark wrote into the records (`{"sentAt":…}` bodies and data, or a `sentAt` attribute).
+// BENCH_HANDLER_DELAY_MS makes every invocation take that long (a timer, no CPU) before it returns.
 // Lines are written at most FLUSH_MS after their invocation, in one write per environment: an open, append and
 // close per invocation would be the function's own cost, counted in the service's CPU, which the bare loops do not pay.
 import { openSync, writeSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 
 const recordFile = process.env.BENCH_RECORD_FILE;
 const withLatency = process.env.BENCH_LATENCY === '1';
+const delayMs = Number(process.env.BENCH_HANDLER_DELAY_MS ?? 0);
 const now = () => performance.timeOrigin + performance.now();
 const FLUSH_MS = 20;
 
@@ -34,6 +36,7 @@ export const handler = async (event) => {
   const eventId = records[0]?.eventID;
   if (typeof eventId === 'string' && eventId.startsWith('shardId-')) line.shard = eventId.slice(0, eventId.indexOf(':'));
   if (withLatency) line.sent = records.map(sentAtOf);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   line.end = now();
   if (!recordFile) return;
   if (pending === '') setTimeout(flush, FLUSH_MS);
