@@ -11,9 +11,10 @@ ARGV[3]  prefix of the queue's job keys (`<prefix>:<queue>:`; the job's hash is 
 
 Returns  the ids to drop, oldest first (empty within both caps).
 
-More sizes recorded than jobs failed means jobs left the failed set by other means (retried or removed by hand):
-the sizes are then rebuilt from the failed set (every failed job recorded, the others forgotten) before choosing.
-Otherwise a failed job not recorded (its process died between failing it and recording it) counts as 0 bytes.
+The sizes are rebuilt from the failed set (every failed job recorded, the others forgotten, the sum set) before
+choosing when there is no sum yet (jobs that failed before sizes were recorded are counted once) or when more sizes
+are recorded than jobs failed (jobs left the set by other means: retried or removed by hand). Otherwise a failed job
+not recorded (its process died between failing it and recording it) counts as 0 bytes.
 ]]
 local maxCount = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
@@ -22,7 +23,7 @@ local CHUNK = 100
 local count = redis.call('ZCARD', KEYS[1])
 local bytes = tonumber(redis.call('GET', KEYS[3])) or 0
 
-if redis.call('HLEN', KEYS[2]) > count then
+if redis.call('EXISTS', KEYS[3]) == 0 or redis.call('HLEN', KEYS[2]) > count then
   local failed = {}
   bytes = 0
   for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do

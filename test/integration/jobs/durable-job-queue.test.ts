@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableJobQueue, PermanentJobError, QueueStoppedError, ReplicaWaitError } from '../../../src/jobs/durable-job-queue.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -116,16 +117,30 @@ describe('DurableJobQueue failed set', () => {
     }
   });
 
-  it('keeps at most failedJobBytesKept bytes of job data: the oldest beyond are removed and reported, none before the cap', async () => {
+  /**
+   * A failing queue with room for three small jobs' bytes (far from its count cap), whose jobs 1 to 3 have failed;
+   * `operator` reaches the same queue as BullMQ's own tools would.
+   */
+  async function withThreeFailed(tag: string, body: (context: { queue: DurableJobQueue<Padded>; operator: Queue; ids: string[]; dropped: number[] }) => Promise<void>): Promise<void> {
     const dropped: number[] = [];
-    const small = padded(1, SMALL_JOB_BYTES);
-    expect(JSON.stringify(small).length).toBe(SMALL_JOB_BYTES);
-    // Room for three small jobs, far from the count cap.
-    const queue = failingQueue(uniqueName('t-failed-bytes'), { failedJobsKept: 100, failedJobBytesKept: 3 * SMALL_JOB_BYTES }, dropped);
+    const name = uniqueName(tag);
+    const queue = failingQueue(name, { failedJobsKept: 100, failedJobBytesKept: 3 * SMALL_JOB_BYTES }, dropped);
+    const operator = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'esm-test:bull' });
     try {
       await queue.start();
-      for (let n = 1; n <= 3; n++) await queue.add('job', padded(n, SMALL_JOB_BYTES));
+      const ids: string[] = [];
+      for (let n = 1; n <= 3; n++) ids.push(await queue.add('job', padded(n, SMALL_JOB_BYTES)));
       await waitFor(async () => (await queue.counts()).failed === 3, { message: 'jobs not failed' });
+      await body({ queue, operator, ids, dropped });
+    } finally {
+      await operator.close();
+      await queue.stop();
+    }
+  }
+
+  it('keeps at most failedJobBytesKept bytes of job data: the oldest beyond are removed and reported, none before the cap', async () => {
+    expect(JSON.stringify(padded(1, SMALL_JOB_BYTES)).length).toBe(SMALL_JOB_BYTES);
+    await withThreeFailed('t-failed-bytes', async ({ queue, dropped }) => {
       expect(dropped).toEqual([]);
       for (let n = 4; n <= 5; n++) await queue.add('job', padded(n, SMALL_JOB_BYTES));
       await waitFor(() => dropped.length === 2, { message: 'the oldest failed jobs were not dropped' });
@@ -136,21 +151,11 @@ describe('DurableJobQueue failed set', () => {
       await waitFor(() => dropped.length === 5, { message: 'a large failed job did not push out the older ones' });
       expect(dropped).toEqual([1, 2, 3, 4, 5]);
       expect((await queue.counts()).failed).toBe(1);
-    } finally {
-      await queue.stop();
-    }
+    });
   });
 
   it('stops counting the bytes of failed jobs removed by hand, so they push out no others', async () => {
-    const dropped: number[] = [];
-    const name = uniqueName('t-failed-by-hand');
-    const queue = failingQueue(name, { failedJobsKept: 100, failedJobBytesKept: 3 * SMALL_JOB_BYTES }, dropped);
-    const operator = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'esm-test:bull' });
-    try {
-      await queue.start();
-      const ids: string[] = [];
-      for (let n = 1; n <= 3; n++) ids.push(await queue.add('job', padded(n, SMALL_JOB_BYTES)));
-      await waitFor(async () => (await queue.counts()).failed === 3, { message: 'jobs not failed' });
+    await withThreeFailed('t-failed-by-hand', async ({ queue, operator, ids, dropped }) => {
       for (const id of ids.slice(1)) expect(await operator.remove(id)).toBe(1);
       for (let n = 4; n <= 5; n++) await queue.add('job', padded(n, SMALL_JOB_BYTES));
       await waitFor(async () => (await queue.counts()).failed === 3, { message: 'jobs not failed' });
@@ -158,10 +163,19 @@ describe('DurableJobQueue failed set', () => {
       await queue.add('job', padded(6, SMALL_JOB_BYTES));
       await waitFor(() => dropped.length === 1, { message: 'the oldest failed job was not dropped' });
       expect(dropped).toEqual([1]);
-    } finally {
-      await operator.close();
-      await queue.stop();
-    }
+    });
+  });
+
+  it('counts the failed jobs of a set whose sizes were never recorded (from an older version) once, then caps it', async () => {
+    await withThreeFailed('t-failed-unrecorded', async ({ queue, operator, dropped }) => {
+      const client = new Redis(redis.url);
+      await client.del(operator.toKey('failed-sizes'), operator.toKey('failed-bytes'));
+      client.disconnect();
+      await queue.add('job', padded(4, SMALL_JOB_BYTES));
+      await waitFor(() => dropped.length === 1, { message: 'the failed jobs from before were not counted' });
+      expect(dropped).toEqual([1]);
+      expect((await queue.counts()).failed).toBe(3);
+    });
   });
 
   it('two replicas trimming the same failed set keep it within its byte cap and report each dropped job once', async () => {
