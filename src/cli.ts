@@ -5,11 +5,9 @@ import { loadConfigFile } from './config/load-config.js';
 import { ConfigError } from './config/config-error.js';
 import { processEnv } from './config/env.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { Service, MappingRejectedError } from './service.js';
 import { DEFAULT_SERVER_PORT } from './config/service-config.js';
 import { runJournalCommand } from './journal/journal-command.js';
 import { runWaitIdleCommand } from './idle/wait-idle-command.js';
-import { loadConfigWithTemplates } from './templates/load-templates.js';
 import { TemplateError } from './templates/template-error.js';
 
 /** Exit codes: 0 done, 1 bad configuration or a mapping its source refused, 2 wrong usage. */
@@ -209,11 +207,14 @@ async function start(file: string | undefined, portText: string | undefined, tem
   let notes: string[] = [];
   try {
     if (templates.templates.length > 0) {
+      const { loadConfigWithTemplates } = await import('./templates/load-templates.js');
       ({ config, notes } = await loadConfigWithTemplates({ ...(configFile ? { configFile } : {}), templates: templates.templates, env, createResources: templates.createResources }));
     } else config = loadConfigFile(configFile!, env);
   } catch (err) {
     return reportConfigError(err, configFile ?? templates.templates.join(', '));
   }
+  // Loaded only now (the SDK clients, BullMQ, …: most of the start time), so a bad configuration is refused at once.
+  const { Service, MappingRejectedError } = await import('./service.js');
   const logger = createLogger(config.log.level);
   for (const note of notes) logger.info({ note }, 'template_note');
   const service = new Service(config, env, logger);

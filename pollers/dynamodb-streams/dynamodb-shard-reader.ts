@@ -7,6 +7,7 @@ import {
   type DynamoDBStreamsClient,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../streams/shard-reader.js';
+import { isConnectionError } from '../../src/aws/connection-error.js';
 
 /** GetRecords returns at most 1,000 records per call (DynamoDB Streams API reference). */
 export const DYNAMODB_MAX_RECORDS_PER_READ = 1_000;
@@ -87,6 +88,6 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
 
   classifyError(err: unknown): ShardReaderErrorKind {
     const name = err instanceof Error ? err.name : undefined;
-    return (name && ERROR_KINDS[name]) || 'other';
+    return (name && ERROR_KINDS[name]) || (isConnectionError(err) ? 'unreachable' : 'other');
   }
 }

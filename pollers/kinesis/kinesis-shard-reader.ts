@@ -7,6 +7,7 @@ import {
   type ListShardsCommandOutput,
 } from '@aws-sdk/client-kinesis';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../streams/shard-reader.js';
+import { isConnectionError } from '../../src/aws/connection-error.js';
 
 /** GetRecords returns at most 10,000 records per call (Kinesis API reference). */
 export const KINESIS_MAX_RECORDS_PER_READ = 10_000;
@@ -84,6 +85,6 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
 
   classifyError(err: unknown): ShardReaderErrorKind {
     const name = err instanceof Error ? err.name : undefined;
-    return (name && ERROR_KINDS[name]) || 'other';
+    return (name && ERROR_KINDS[name]) || (isConnectionError(err) ? 'unreachable' : 'other');
   }
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { compareSequenceNumbers } from '../../src/checkpoints/sequence-number.js';
-import { ERROR_BACKOFF, exponentialDelayMs, sleep } from '../../src/runtime/backoff.js';
-import type { IteratorPosition, ShardReader } from './shard-reader.js';
+import { ERROR_BACKOFF, UNREACHABLE_BACKOFF, exponentialDelayMs, sleep, type ExponentialBackoff } from '../../src/runtime/backoff.js';
+import type { IteratorPosition, ShardReader, ShardReaderErrorKind } from './shard-reader.js';
 import type { StreamEventBuilder, StreamRecord } from './stream-event-builder.js';
 import { buildStreamRecord } from './build-stream-record.js';
 import type { FetchResult, ShardFeed } from './shard-feed.js';
@@ -136,7 +136,7 @@ export class ShardFetcher<R> implements ShardFeed {
         // A trimmed iterator that has read nothing is refused forever: get a fresh one from the start position.
         this.iterator = kind === 'not_found' || kind === 'trimmed' ? undefined : this.iterator;
         metrics.pollingErrors.inc(labels);
-        const delayMs = exponentialDelayMs(ERROR_BACKOFF, this.failures, this.random);
+        const delayMs = exponentialDelayMs(readRetryBackoff(kind), this.failures, this.random);
         logger.warn({ shardId, err, kind, failures: this.failures, delayMs }, 'shard_read_failed');
         if (!(await sleep(delayMs, signal))) return undefined;
       }
@@ -162,4 +162,9 @@ export class ShardFetcher<R> implements ShardFeed {
     this.startTaken = true;
     return this.start;
   }
+}
+
+/** The backoff between failed reads of a shard: short while the endpoint does not answer at all, longer otherwise. */
+export function readRetryBackoff(kind: ShardReaderErrorKind): ExponentialBackoff {
+  return kind === 'unreachable' ? UNREACHABLE_BACKOFF : ERROR_BACKOFF;
 }

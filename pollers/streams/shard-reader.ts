@@ -39,6 +39,8 @@ export type ShardReaderErrorKind =
   | 'throughput_exceeded'
   /** The stream or shard does not exist (any more). */
   | 'not_found'
+  /** The endpoint did not answer (connection refused, reset, timed out): retry soon, it may be back any moment. */
+  | 'unreachable'
   /** Anything else (network, service errors): back off and retry. */
   | 'other';
 

@@ -1,7 +1,12 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job, type MinimalJob } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import { once, runAll } from '../runtime/lifecycle.js';
+import { evalScript, readLuaScript } from '../redis/lua-script.js';
 import { closeRedis, createRedis, primariesOf, redisOptions, type Redis, type RedisSettings } from '../redis/redis-connection.js';
+
+const RECORD_FAILED_SIZE = readLuaScript(import.meta.url, 'record-failed-size-4.lua');
+const SELECT_FAILED_OVERFLOW = readLuaScript(import.meta.url, 'select-failed-overflow-3.lua');
+const CLAIM_FAILED_DROP = readLuaScript(import.meta.url, 'claim-failed-drop-3.lua');
 
 /** States of a durable queue counted for metrics. */
 export const JOB_COUNT_STATES = ['waiting', 'delayed', 'failed'] as const;
@@ -17,6 +22,10 @@ const KEEP_COMPLETED = { count: 1_000, age: 3_600 };
  * counted and logged, so Redis does not fill up with them.
  */
 export const MAX_FAILED_JOBS_KEPT = 10_000;
+/** Bytes of serialized job data kept in the failed set, the other cap beside {@link MAX_FAILED_JOBS_KEPT}: 64 MiB. */
+export const MAX_FAILED_JOB_BYTES_KEPT = 64 * 1024 * 1024;
+/** How long one replica's claim to remove a failed job lasts: if it dies first, another removes the job after this. */
+const FAILED_DROP_CLAIM_MS = 60_000;
 /** Longest wait to close a Cluster connection this queue opened. */
 const CLOSE_TIMEOUT_MS = 5_000;
 /** Repeats of one error are logged at most once a minute, so an outage does not flood the log. */
@@ -85,7 +94,12 @@ export interface DurableJobQueueOptions<T> {
   readonly retryDelayMs?: (attemptsMade: number, baseMs: number | undefined) => number;
   /** Jobs the failed set keeps; the oldest beyond are removed. @defaultValue {@link MAX_FAILED_JOBS_KEPT} */
   readonly failedJobsKept?: number;
-  /** Jobs removed from a full failed set, oldest first (each was reported failed by onAttemptFailed before). */
+  /**
+   * Bytes of serialized job data the failed set keeps; the oldest jobs beyond are removed.
+   * @defaultValue {@link MAX_FAILED_JOB_BYTES_KEPT}
+   */
+  readonly failedJobBytesKept?: number;
+  /** Jobs removed from a full failed set (count or bytes), oldest first (each was reported failed by onAttemptFailed before). */
   readonly onFailedJobsDropped?: (jobs: readonly { readonly id: string; readonly data: T }[]) => void;
   /** After each failed attempt; `final` when the job stays in the failed set. */
   readonly onAttemptFailed?: (job: { readonly id: string; readonly data: T; readonly attemptsMade: number }, err: Error, final: boolean) => void;
@@ -148,7 +162,7 @@ export class DurableJobQueue<T> {
       const final = err.name === UnrecoverableError.name || job.attemptsMade >= (job.opts.attempts ?? 1);
       this.options.onAttemptFailed?.({ id: String(job.id), data: job.data, attemptsMade: job.attemptsMade }, err, final);
       // One trim at a time in this process: two at once could each count the same excess and remove twice as many.
-      if (final) this.trimming = this.trimming.then(() => this.trimFailed());
+      if (final) this.trimming = this.trimming.then(() => this.trimFailed(String(job.id)));
     });
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
   }
@@ -182,33 +196,39 @@ export class DurableJobQueue<T> {
   }
 
   /**
-   * Removes the oldest failed jobs beyond {@link DurableJobQueueOptions.failedJobsKept}, reporting each. Replicas
-   * trimming at once may each remove a few; a failure only leaves the set longer until the next final failure.
+   * Records the size of `failedId`, just failed for good, then removes the oldest failed jobs beyond
+   * {@link DurableJobQueueOptions.failedJobsKept} or {@link DurableJobQueueOptions.failedJobBytesKept}, reporting each.
+   * The sizes live beside the failed set (see scripts/record-failed-size-4.lua), so the check costs two reads while
+   * the set is within its caps. Replicas trimming at once each remove (and report) different jobs; a failure only
+   * leaves the set longer until the next final failure.
    */
-  private async trimFailed(): Promise<void> {
+  private async trimFailed(failedId: string): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
     const kept = this.options.failedJobsKept ?? MAX_FAILED_JOBS_KEPT;
+    const bytesKept = this.options.failedJobBytesKept ?? MAX_FAILED_JOB_BYTES_KEPT;
+    const sizes = failedSizeKeys(queue);
+    const dropped: { id: string; data: T }[] = [];
     try {
-      const excess = (await queue.getFailedCount()) - kept;
-      if (excess <= 0) return;
-      const oldest = await queue.getJobs(['failed'], 0, excess - 1, true);
-      const dropped: { id: string; data: T }[] = [];
-      for (const job of oldest) {
-        if (!job?.id) continue;
-        try {
-          await job.remove();
-          dropped.push({ id: job.id, data: job.data });
-        } catch {
-          // Removed by another replica trimming at the same time.
-        }
+      const client = (await queue.getBackend().client) as unknown as Redis;
+      await evalScript(client, RECORD_FAILED_SIZE, [queue.toKey('failed'), sizes.sizes, sizes.total, queue.toKey(failedId)], [failedId]);
+      const overflow = (await evalScript(client, SELECT_FAILED_OVERFLOW, [queue.toKey('failed'), sizes.sizes, sizes.total], [kept, bytesKept, queue.toKey('')])) as string[];
+      for (const id of overflow) {
+        // Claimed first, so of replicas trimming at once one removes and reports each job; a claimer dying before
+        // the removal leaves the job under-counted (kept longer), never over-counted.
+        if ((await evalScript(client, CLAIM_FAILED_DROP, [sizes.sizes, sizes.total, queue.toKey(`${id}:drop-claim`)], [id, FAILED_DROP_CLAIM_MS])) !== 1) continue;
+        const job = await queue.getJob(id);
+        if (!job) continue;
+        await job.remove();
+        dropped.push({ id, data: job.data });
       }
-      if (dropped.length === 0) return;
-      this.options.logger.warn({ kept, jobIds: dropped.map((job) => job.id) }, `${this.options.component}_failed_jobs_dropped`);
-      this.options.onFailedJobsDropped?.(dropped);
     } catch (err) {
       this.options.logger.warn({ err }, `${this.options.component}_failed_jobs_trim_failed`);
     }
+    // Reported even when the trim stopped half-way: what was removed is gone.
+    if (dropped.length === 0) return;
+    this.options.logger.warn({ kept, bytesKept, jobIds: dropped.map((job) => job.id) }, `${this.options.component}_failed_jobs_dropped`);
+    this.options.onFailedJobsDropped?.(dropped);
   }
 
   /** `work`, or a QueueStoppedError as soon as `stop()` is called while it is still waiting (e.g. for Redis). */
@@ -316,6 +336,14 @@ export class DurableJobQueue<T> {
       throw err;
     }
   }
+}
+
+/**
+ * Keys beside BullMQ's own for the sizes of the failed jobs: under the queue's prefix and name, so they share its
+ * hash slot in a Cluster and go with the queue when it is obliterated.
+ */
+function failedSizeKeys(queue: Queue<unknown>): { readonly sizes: string; readonly total: string } {
+  return { sizes: queue.toKey('failed-sizes'), total: queue.toKey('failed-bytes') };
 }
 
 function baseDelayOf(job: MinimalJob | undefined): number | undefined {

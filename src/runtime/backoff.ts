@@ -34,6 +34,12 @@ export function exponentialDelayMs(policy: ExponentialBackoff, attempt: number, 
 
 /** After an error talking to a source or store: 0.5 s doubling to 30 s, half jitter. */
 export const ERROR_BACKOFF: ExponentialBackoff = { baseMs: 500, maxMs: 30_000, jitter: 0.5 };
+/**
+ * After a source endpoint that did not answer (connection refused or reset, timed out): 0.5 s doubling to 5 s, half
+ * jitter. Such a call reached nothing, so retrying costs the source nothing, and a restarted endpoint is read again
+ * within seconds instead of after {@link ERROR_BACKOFF}'s 30 s.
+ */
+export const UNREACHABLE_BACKOFF: ExponentialBackoff = { baseMs: 500, maxMs: 5_000, jitter: 0.5 };
 /** After a throttled invocation: 100 ms doubling to 10 s, half jitter. */
 export const THROTTLE_BACKOFF: ExponentialBackoff = { baseMs: 100, maxMs: 10_000, jitter: 0.5 };
 /** Between retries of a failed stream batch: 1 s doubling to 60 s, half jitter (spec §3.6: spaced, not hot). */

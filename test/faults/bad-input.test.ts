@@ -58,10 +58,16 @@ describe('bad input', { timeout: SHORT_PROFILE.testTimeoutMs }, () => {
       ['functions:\n  echo: { handler: "./missing.mjs", url: "http://x" }\n', /functions\.echo/],
       ['nonsense: true\n', /nonsense: is not a supported field/],
     ];
-    for (const [text, message] of cases) {
-      const file = join(dir, `${uniqueName('config')}.yaml`);
-      writeFileSync(file, text);
-      const result = await runCli(['start', '--config', file, '--port', '0'], serviceEnv(servers));
+    // Each file its own process, all at once.
+    const results = await Promise.all(
+      cases.map(([text]) => {
+        const file = join(dir, `${uniqueName('config')}.yaml`);
+        writeFileSync(file, text);
+        return runCli(['start', '--config', file, '--port', '0'], serviceEnv(servers));
+      }),
+    );
+    for (const [i, [text, message]] of cases.entries()) {
+      const result = results[i]!;
       expect(result.code, text).not.toBe(0);
       expect(result.code, text).not.toBeNull();
       expect(`${result.stdout}${result.stderr}`, text).toMatch(message);

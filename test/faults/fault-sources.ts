@@ -78,7 +78,8 @@ export async function dynamodbSource(clients: TestClients): Promise<FaultSource>
         byKey.set(key, [...(byKey.get(key) ?? []), nextId('d')]);
       }
       const written: string[] = [];
-      await Promise.all(
+      // A failed write ends its key's sequence (so order per key holds); the other keys' writes still count.
+      const outcomes = await Promise.allSettled(
         [...byKey].map(async ([pk, ids]) => {
           for (const id of ids) {
             await clients.dynamodb.send(new PutItemCommand({ TableName: name, Item: { pk: { S: pk }, id: { S: id } } }));
@@ -86,6 +87,8 @@ export async function dynamodbSource(clients: TestClients): Promise<FaultSource>
           }
         }),
       );
+      const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (written.length === 0 && failure) throw failure.reason;
       return written;
     },
     delete: async () => {

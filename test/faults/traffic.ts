@@ -10,6 +10,8 @@ export class Traffic {
   failedPushes = 0;
   private readonly stopper = new AbortController();
   private readonly loop: Promise<void>;
+  /** Set while paused: the loop waits for it; resolving it resumes. */
+  private paused: { readonly resumed: Promise<void>; resume(): void; readonly idle: Promise<void>; idleNow(): void } | undefined;
 
   constructor(
     private readonly source: FaultSource,
@@ -21,6 +23,12 @@ export class Traffic {
 
   private async run(): Promise<void> {
     while (!this.stopper.signal.aborted) {
+      const paused = this.paused;
+      if (paused) {
+        paused.idleNow();
+        await paused.resumed;
+        continue;
+      }
       try {
         this.pushed.push(...(await this.source.push(this.perRound)));
       } catch {
@@ -28,6 +36,25 @@ export class Traffic {
       }
       await delay(this.intervalMs, undefined, { signal: this.stopper.signal }).catch(() => undefined);
     }
+  }
+
+  /** Stops pushing until {@link resume}; resolves once the push under way has ended. */
+  async pause(): Promise<void> {
+    if (!this.paused) {
+      let resume!: () => void;
+      let idleNow!: () => void;
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      const idle = new Promise<void>((resolve) => (idleNow = resolve));
+      this.paused = { resumed, resume, idle, idleNow };
+      this.stopper.signal.addEventListener('abort', () => resume(), { once: true });
+    }
+    await Promise.race([this.paused.idle, this.loop]);
+  }
+
+  resume(): void {
+    const paused = this.paused;
+    this.paused = undefined;
+    paused?.resume();
   }
 
   /** Stops pushing and waits for the push under way; returns every id pushed. */

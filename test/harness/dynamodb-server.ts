@@ -7,7 +7,8 @@ import { REPO_ROOT } from './repo-root.js';
 const DYNAMODB_READY_TIMEOUT_MS = 60_000;
 const DYNAMODB_LOCAL_DIR = join(REPO_ROOT, 'node_modules/amplify-dynamodb-simulator/emulator');
 
-const DYNAMODB_LOCAL: LocalServerSpec = {
+/** DynamoDB Local in memory, or with its database in the directory `dbPath`, where it survives a restart. */
+const dynamodbLocal = (dbPath: string | undefined): LocalServerSpec => ({
   name: 'dynamodb-local',
   launch: (port) => ({
     command: 'java',
@@ -18,7 +19,9 @@ const DYNAMODB_LOCAL: LocalServerSpec = {
       '-XX:+UseSerialGC',
       '-jar',
       'DynamoDBLocal.jar',
-      '-inMemory',
+      // On disk, every write is committed (SQLite) before it is answered: tables, streams, shard ids and sequence
+      // numbers survive SIGTERM and SIGKILL alike.
+      ...(dbPath === undefined ? ['-inMemory'] : ['-dbPath', dbPath]),
       // Without -sharedDb every access key and region has its own database, and a client signing with the
       // stream ARN's region ("ddblocal") would see no tables.
       '-sharedDb',
@@ -37,9 +40,14 @@ const DYNAMODB_LOCAL: LocalServerSpec = {
     }
   },
   readyTimeoutMs: DYNAMODB_READY_TIMEOUT_MS,
-};
+});
 
-/** Starts DynamoDB Local (in memory, shared database, streams on the same endpoint) on a free loopback port. */
-export function startDynamodbServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  return startLocalServer(DYNAMODB_LOCAL, options);
+export interface DynamodbServerOptions extends LocalServerOptions {
+  /** Keep the database in this existing directory instead of in memory: a server started again on it has the same data. */
+  readonly dbPath?: string;
+}
+
+/** Starts DynamoDB Local (in memory unless `dbPath`, shared database, streams on the same endpoint) on a free loopback port. */
+export function startDynamodbServer(options: DynamodbServerOptions = {}): Promise<LocalServer> {
+  return startLocalServer(dynamodbLocal(options.dbPath), options);
 }

@@ -25,6 +25,7 @@ describe('DynamodbShardReader', () => {
     expect(reader.classifyError(named('LimitExceededException'))).toBe('throughput_exceeded');
     expect(reader.classifyError(named('ResourceNotFoundException'))).toBe('not_found');
     expect(reader.classifyError(named('InternalServerError'))).toBe('other');
+    expect(reader.classifyError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }))).toBe('unreachable');
     expect(reader.classifyError('not an error')).toBe('other');
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { Metrics } from '../../../../src/observability/metrics.js';
-import { ShardFetcher, type ShardFetcherOptions } from '../../../../pollers/streams/shard-fetcher.js';
+import { ShardFetcher, readRetryBackoff, type ShardFetcherOptions } from '../../../../pollers/streams/shard-fetcher.js';
+import { exponentialDelayMs } from '../../../../src/runtime/backoff.js';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../../../../pollers/streams/shard-reader.js';
 import type { StreamEventBuilder } from '../../../../pollers/streams/stream-event-builder.js';
 
@@ -265,5 +266,15 @@ describe('ShardFetcher', () => {
     const pending = fetcher.fetch(controller.signal);
     controller.abort();
     expect(await pending).toBeUndefined();
+  });
+});
+
+describe('readRetryBackoff', () => {
+  it('retries a shard whose endpoint did not answer within 5 s, one whose endpoint answered with an error within 30 s', () => {
+    const longest = (kind: Parameters<typeof readRetryBackoff>[0]) => exponentialDelayMs(readRetryBackoff(kind), 20, () => 0);
+    expect(longest('unreachable')).toBe(5_000);
+    expect(longest('other')).toBe(30_000);
+    expect(longest('not_found')).toBe(30_000);
+    expect(exponentialDelayMs(readRetryBackoff('unreachable'), 1, () => 0)).toBe(500);
   });
 });
