@@ -4,7 +4,8 @@ import { emulatorClientConfig } from './aws-clients.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions, type LocalServerSpec } from './local-server.js';
 import { REPO_ROOT } from './repo-root.js';
 
-const DYNAMODB_READY_TIMEOUT_MS = 60_000;
+/** Java on a loaded 2-core machine, beside another run starting its own, has taken over a minute to answer. */
+const DYNAMODB_READY_TIMEOUT_MS = 180_000;
 const DYNAMODB_LOCAL_DIR = join(REPO_ROOT, 'node_modules/amplify-dynamodb-simulator/emulator');
 
 /** DynamoDB Local in memory, or with its database in the directory `dbPath`, where it survives a restart. */

@@ -6,7 +6,8 @@ import { startLocalServer, type LocalServer, type LocalServerOptions, type Local
 import { REPO_ROOT } from './repo-root.js';
 import { waitFor } from './wait-for.js';
 
-const KINESIS_READY_TIMEOUT_MS = 60_000;
+/** Like DynamoDB Local, kinesis-local can take over a minute to answer on a loaded machine. */
+const KINESIS_READY_TIMEOUT_MS = 180_000;
 const KINESIS_LOCAL_DIR = join(REPO_ROOT, 'node_modules/kinesis-local');
 /** Stream state changes (create, split, merge, delete…) take this long instead of the mock's 500 ms. */
 const STATE_CHANGE_DURATION = '100ms';
