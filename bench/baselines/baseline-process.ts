@@ -5,9 +5,10 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { emulatorClientConfig } from '../../test/harness/aws-clients.js';
 import { ManagedProcess } from '../../test/harness/managed-process.js';
 import { REPO_ROOT } from '../../test/harness/repo-root.js';
+import { ownCpuSeconds } from '../process-sampler.js';
 import { drainWithBareLoop } from './sqs-bare-loop.js';
 import { drainWithSqsConsumer } from './sqs-consumer-loop.js';
-import { drainWithGetRecords, idleWithGetRecords, shardApi } from './stream-get-records-loop.js';
+import { drainWithGetRecords, firstReadsWithGetRecords, idleWithGetRecords, shardApi } from './stream-get-records-loop.js';
 
 /**
  * A baseline runs in a fresh process of its own, like the service: its JIT starts as cold as the service's, and
@@ -17,7 +18,8 @@ import { drainWithGetRecords, idleWithGetRecords, shardApi } from './stream-get-
 export type BaselineRequest =
   | { readonly kind: 'sqs-bare-loop' | 'sqs-consumer'; readonly endpoint: string; readonly queueUrl: string; readonly messages: number; readonly concurrency: number }
   | { readonly kind: 'stream-get-records'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly records: number; readonly limit: number }
-  | { readonly kind: 'stream-idle'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly seconds: number; readonly intervalMs: number };
+  | { readonly kind: 'stream-idle'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly seconds: number; readonly intervalMs: number }
+  | { readonly kind: 'stream-first-reads'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly limit: number };
 
 export interface BaselineResult {
   /** From the start of the measured work to its end. */
@@ -28,6 +30,9 @@ export interface BaselineResult {
   readonly peakRssMb: number;
   /** Streams: the last sequence number read from each shard. */
   readonly lastSequenceByShard?: Record<string, string>;
+  /** `stream-first-reads`: from the first call until the first shard, and until every shard, returned records, ms. */
+  readonly firstMs?: number;
+  readonly allShardsMs?: number;
 }
 
 /**
@@ -57,6 +62,13 @@ async function measure(request: BaselineRequest): Promise<BaselineResult> {
     const drain = await drainWithGetRecords(api, request);
     api.destroy();
     return { ...drain, peakRssMb: resourceUsage().maxRSS / 1024 };
+  }
+  if (request.kind === 'stream-first-reads') {
+    const api = shardApi(request.source, request.endpoint, request.streamArn);
+    const cpuBefore = ownCpuSeconds();
+    const reads = await firstReadsWithGetRecords(api, request);
+    api.destroy();
+    return { ...reads, seconds: reads.allShardsMs / 1000, cpuSeconds: ownCpuSeconds() - cpuBefore, peakRssMb: resourceUsage().maxRSS / 1024 };
   }
   if (request.kind === 'stream-idle') {
     const api = shardApi(request.source, request.endpoint, request.streamArn);

@@ -91,6 +91,28 @@ export async function drainWithGetRecords(api: ShardApi, options: { records: num
 }
 
 /**
+ * The floor of a start: every shard read from TRIM_HORIZON at once (GetShardIterator, then GetRecords(`limit`)),
+ * as a fresh consumer holding every lease does. Reports when the first shard and when the last shard returned
+ * records, from the first call.
+ */
+export async function firstReadsWithGetRecords(api: ShardApi, options: { limit: number }): Promise<{ firstMs: number; allShardsMs: number }> {
+  const shardIds = await api.shardIds();
+  const started = epochMs();
+  const readAt = await Promise.all(
+    shardIds.map(async (shardId) => {
+      let iterator = await api.iterator(shardId, 'TRIM_HORIZON');
+      while (iterator) {
+        const out = await api.read(iterator, options.limit);
+        if (out.sequenceNumbers.length > 0) return epochMs() - started;
+        iterator = out.next;
+      }
+      throw new Error(`shard ${shardId} holds no records`);
+    }),
+  );
+  return { firstMs: Math.min(...readAt), allShardsMs: Math.max(...readAt) };
+}
+
+/**
  * The floor at rest: every shard read from LATEST with one GetRecords every `intervalMs` (nothing is written), as
  * an idle poller does, for `seconds` after a first round of warm-up. Reports the CPU it took meanwhile.
  */
