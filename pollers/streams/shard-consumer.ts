@@ -267,8 +267,9 @@ export class ShardConsumer<R> {
    * checkpointer, then either settled at once (the filters removed it) or routed to its lane. An idle lane whose batch is complete sends it; its processor runs in
    * the background and every group of records it settles comes back here as a value, which the checkpointer
    * commits (the highest contiguous settled position, fenced by the lease) before the lane may go on. The shard
-   * is read only while some idle lane wants records and no lane has a whole batch waiting, so memory stays
-   * bounded by the lanes' batches and one read.
+   * is read only while some lane wants records — an idle lane whose batch may still grow, or, while the shard is
+   * behind, a busy lane with nothing buffered (its next batch is read while the function runs) — and no lane has
+   * a whole batch waiting, so memory stays bounded by the lanes' batches, one buffered batch each and one read.
    *
    * With tumbling windows the one lane also sends its window's final invoke once the window is over (a record of a
    * later window was read, a caught-up read came after its end, or the shard ended); the window's state comes back
@@ -296,6 +297,12 @@ export class ShardConsumer<R> {
     let reading: Promise<FetchResult | undefined> | undefined;
     let readStartedAtMs = 0;
     let nextReadAt = 0;
+    // Polled shards are read ahead of a running batch while they are behind. A read made only to read ahead that
+    // finds the shard caught up stops reading ahead, and does not start the idle interval: the lane reads again
+    // the moment its batch is done, as without reading ahead.
+    const readsAhead = !feed.pushes;
+    let behind = true;
+    let readOnlyAhead = false;
 
     for (;;) {
       // Send: every idle lane whose batch is complete starts it.
@@ -303,9 +310,11 @@ export class ShardConsumer<R> {
       if (!halt.aborted) for (const lane of lanes) if (lane.readyToSend(t, feed.ended)) lane.send(feed.ended);
 
       // Read: back-to-back while behind; once caught up, the idle interval (AWS polls an idle shard once a second).
-      const wantRead = !halt.aborted && !reading && !feed.ended && lanes.some((lane) => lane.wantsRecords(t)) && !lanes.some((lane) => lane.full);
+      const readAhead = readsAhead && behind;
+      const wantRead = !halt.aborted && !reading && !feed.ended && lanes.some((lane) => lane.wantsRecords(t, readAhead)) && !lanes.some((lane) => lane.full);
       if (wantRead && t >= nextReadAt) {
         readStartedAtMs = Date.now();
+        readOnlyAhead = !lanes.some((lane) => lane.wantsRecords(t));
         reading = feed.fetch(halt);
       }
 
@@ -338,7 +347,8 @@ export class ShardConsumer<R> {
         if (!read) continue;
         t = now();
         // A pushed feed waits for records itself; a polled one pauses once caught up.
-        nextReadAt = read.caughtUp && !feed.pushes ? t + this.options.idlePollIntervalMs : 0;
+        nextReadAt = read.caughtUp && !feed.pushes && !readOnlyAhead ? t + this.options.idlePollIntervalMs : 0;
+        behind = !read.caughtUp;
         if (read.caughtUp) {
           for (const lane of lanes) lane.caughtUp(read.requestedAtMs);
           this.caughtUpReadStartedAtMs = readStartedAtMs;

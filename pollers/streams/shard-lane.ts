@@ -86,9 +86,15 @@ export class ShardLane {
     this.assembler.push(records);
   }
 
-  /** Idle, and its next batch may still grow: the shard should be read for it. */
-  wantsRecords(at: number): boolean {
-    return !this.busy && !this.full && (this.assembler.isEmpty || this.windowOpen(at));
+  /**
+   * The shard should be read for this lane: idle and its next batch may still grow, or — with `readAhead` — busy
+   * with nothing buffered, so the next batch is read while this one runs and the function never waits for a read.
+   * A tumbling window's lane reads only when idle: whether its window is over depends on what a read finds.
+   */
+  wantsRecords(at: number, readAhead = false): boolean {
+    if (this.full) return false;
+    if (this.busy) return readAhead && this.options.tumbling === undefined && this.assembler.isEmpty;
+    return this.assembler.isEmpty || this.windowOpen(at);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisCheckpointStore } from '../../../src/checkpoints/redis-checkpoint-store.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -186,6 +186,41 @@ describe('DynamoDB Streams reading, events and checkpoints', () => {
     const subject = fixture.poller(fixture.mapping(missing), new ScriptedInvoker());
 
     await expect(subject.poller.start()).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: `Stream not found: ${missing}` });
+  });
+
+  it('reads the next batch while the function runs when the shard is behind, and delivers every record once, in order', async () => {
+    const table = await fixture.createTable();
+    // 1,100 changes: one full read (GetRecords returns at most 1,000) and the rest.
+    for (let start = 0; start < 1_100; start += 25) {
+      const items = Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: { pk: { S: `k-${start + i}` }, n: { N: String(start + i) } } } }));
+      await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table.name]: items } }));
+    }
+    const mapping = fixture.mapping(table.streamArn, { BatchSize: 1_000 });
+    let readDuringFirstBatch = false;
+    const invoker = new ScriptedInvoker(async (_event, index) => {
+      // The first batch is held until the rest of the shard was read, or gives up after a while (the test then fails).
+      if (index === 0) {
+        readDuringFirstBatch = await waitFor(async () => ((await counterValue(subject.metrics.polledEvents, mapping.UUID)) >= 1_100 ? true : undefined), {
+          timeoutMs: 15_000,
+          message: 'the rest of the shard was not read while the first batch ran',
+        }).catch(() => false);
+      }
+      return { kind: 'success' };
+    });
+    const subject = fixture.poller(mapping, invoker);
+    await subject.poller.start();
+
+    await waitFor(() => deliveredRecords(invoker).length >= 1_100, { timeoutMs: 60_000, message: 'not every change was delivered' });
+    expect(readDuringFirstBatch).toBe(true);
+    expect(invoker.events.map((event) => event.Records.length)).toEqual([1_000, 100]);
+    expect(deliveredRecords(invoker).map((record) => Number(record.dynamodb.NewImage!['n']!.N))).toEqual(Array.from({ length: 1_100 }, (_, i) => i));
+    const contents = await fixture.streamContents(clients.dynamodbStreams, table.streamArn);
+    const checkpoints = new RedisCheckpointStore(redis, fixture.keys, mapping.UUID);
+    const last = deliveredRecords(invoker).at(-1)!.dynamodb.SequenceNumber;
+    await waitFor(async () => (await checkpoints.get(contents.shardId))?.sequenceNumber === last, {
+      message: 'checkpoint did not reach the last record',
+    });
+    expect(await counterValue(subject.metrics.polledEvents, mapping.UUID)).toBe(1_100);
   });
 
   it('sends only the records a filter on eventName selects, and moves past the others', async () => {
