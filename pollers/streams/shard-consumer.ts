@@ -31,7 +31,7 @@ import type { MappingJournal } from '../../src/journal/journal-entry.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { BatchProcessor } from './batch-processor.js';
 import { retrySettingsOf } from './retry-policy.js';
-import { ShardFetcher } from './shard-fetcher.js';
+import { ShardFetcher, readLimit } from './shard-fetcher.js';
 import type { FetchResult, ShardFeed } from './shard-feed.js';
 import { ShardPushFeed } from './shard-push-feed.js';
 import { laneOf } from './lane-router.js';
@@ -256,7 +256,7 @@ export class ShardConsumer<R> {
       reader: source.reader,
       ...(this.skipArrivedBeforeMs !== undefined ? { skipArrivedBeforeMs: this.skipArrivedBeforeMs } : {}),
       ...(this.latestResumesAt ? { latestResumesAt: this.latestResumesAt } : {}),
-      limit: source.reader.maxRecordsPerRead,
+      limit: readLimit(source.reader.maxRecordsPerRead, this.options.mapping.BatchSize, this.options.mapping.ParallelizationFactor ?? 1),
     });
   }
 

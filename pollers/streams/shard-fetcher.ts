@@ -164,6 +164,22 @@ export class ShardFetcher<R> implements ShardFeed {
   }
 }
 
+/**
+ * The smallest read limit. Below it, a small BatchSize would turn each batch into a read of its own and a backlog
+ * would be read a few records per round trip; at 1,000 a shard still reads five times its highest write rate
+ * (1,000 records/s) within Kinesis's five reads per second.
+ */
+export const MIN_READ_LIMIT = 1_000;
+
+/**
+ * Records asked for per read while polling: what the shard's lanes take in one round (BatchSize × lanes), at least
+ * {@link MIN_READ_LIMIT}, at most what the service returns. A read sized to the batches lets the next batch be read
+ * while one runs; a read of the service's most would hold the lanes until a whole backlog's slice came back.
+ */
+export function readLimit(maxRecordsPerRead: number, batchSize: number, lanes: number): number {
+  return Math.min(maxRecordsPerRead, Math.max(MIN_READ_LIMIT, batchSize * lanes));
+}
+
 /** The backoff between failed reads of a shard: short while the endpoint does not answer at all, longer otherwise. */
 export function readRetryBackoff(kind: ShardReaderErrorKind): ExponentialBackoff {
   return kind === 'unreachable' ? UNREACHABLE_BACKOFF : ERROR_BACKOFF;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../src/observability/logger.js';
 import { Metrics } from '../../../../src/observability/metrics.js';
-import { ShardFetcher, readRetryBackoff, type ShardFetcherOptions } from '../../../../pollers/streams/shard-fetcher.js';
+import { MIN_READ_LIMIT, ShardFetcher, readLimit, readRetryBackoff, type ShardFetcherOptions } from '../../../../pollers/streams/shard-fetcher.js';
 import { exponentialDelayMs } from '../../../../src/runtime/backoff.js';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../../../../pollers/streams/shard-reader.js';
 import type { StreamEventBuilder } from '../../../../pollers/streams/stream-event-builder.js';
@@ -276,5 +276,15 @@ describe('readRetryBackoff', () => {
     expect(longest('other')).toBe(30_000);
     expect(longest('not_found')).toBe(30_000);
     expect(exponentialDelayMs(readRetryBackoff('unreachable'), 1, () => 0)).toBe(500);
+  });
+});
+
+describe('readLimit', () => {
+  it('asks for what the lanes take in one round, at least 1,000 and at most what the service returns', () => {
+    expect(readLimit(10_000, 100, 1)).toBe(MIN_READ_LIMIT);
+    expect(readLimit(10_000, 1_000, 1)).toBe(1_000);
+    expect(readLimit(10_000, 500, 10)).toBe(5_000);
+    expect(readLimit(10_000, 10_000, 10)).toBe(10_000);
+    expect(readLimit(1_000, 10_000, 1)).toBe(1_000);
   });
 });
