@@ -21,7 +21,7 @@ export interface ShardFetcherOptions<R> {
    * refused): the pinned start, re-derived, never a fresh LATEST that would skip what arrived in between.
    */
   readonly latestResumesAt?: { readonly start: IteratorPosition; readonly skipArrivedBeforeMs?: number };
-  /** Records per read. */
+  /** Records per read to begin with (see {@link readLimit}); throttled reads double it up to the reader's most. */
   readonly limit: number;
   readonly metrics: Metrics;
   readonly labels: MappingLabels;
@@ -54,6 +54,8 @@ export class ShardFetcher<R> implements ShardFeed {
   private failures = 0;
   /** The position that was found trimmed, until the first record after it is read (for the gap's log line). */
   private trimmedAfter: string | undefined;
+  /** Records asked for per read. */
+  private limit: number;
   /** An iterator was taken from the start position at least once. */
   private startTaken = false;
   private readonly random: () => number;
@@ -62,6 +64,7 @@ export class ShardFetcher<R> implements ShardFeed {
     this.random = options.random ?? Math.random;
     this.start = options.start;
     this.skipArrivedBefore = options.skipArrivedBeforeMs;
+    this.limit = options.limit;
   }
 
   /** The shard is closed and fully read. */
@@ -76,7 +79,7 @@ export class ShardFetcher<R> implements ShardFeed {
       try {
         this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
         const requestedAtMs = (this.options.now ?? Date.now)();
-        const result = await reader.getRecords(this.iterator, this.options.limit, signal);
+        const result = await reader.getRecords(this.iterator, this.limit, signal);
         this.failures = 0;
         const read = result.records.map((record) => this.build(record));
         let records = read;
@@ -108,7 +111,7 @@ export class ShardFetcher<R> implements ShardFeed {
           this.iterator = undefined;
         } else this.iterator = result.nextIterator;
         // Skipped records count as read: a backlog being skipped is read back-to-back.
-        const caughtUp = read.length === 0 || (result.millisBehindLatest === 0 && read.length < this.options.limit);
+        const caughtUp = read.length === 0 || (result.millisBehindLatest === 0 && read.length < this.limit);
         return { records, caughtUp, ended: this.finished, requestedAtMs };
       } catch (err) {
         if (signal.aborted) return undefined;
@@ -133,6 +136,9 @@ export class ShardFetcher<R> implements ShardFeed {
           continue;
         }
         this.failures += 1;
+        // Reads are rationed per shard (Kinesis: five a second, shared by the stream's consumers): fewer, larger
+        // reads carry the same records.
+        if (kind === 'throughput_exceeded') this.limit = Math.min(reader.maxRecordsPerRead, this.limit * 2);
         // A trimmed iterator that has read nothing is refused forever: get a fresh one from the start position.
         this.iterator = kind === 'not_found' || kind === 'trimmed' ? undefined : this.iterator;
         metrics.pollingErrors.inc(labels);
@@ -172,9 +178,10 @@ export class ShardFetcher<R> implements ShardFeed {
 export const MIN_READ_LIMIT = 1_000;
 
 /**
- * Records asked for per read while polling: what the shard's lanes take in one round (BatchSize × lanes), at least
- * {@link MIN_READ_LIMIT}, at most what the service returns. A read sized to the batches lets the next batch be read
- * while one runs; a read of the service's most would hold the lanes until a whole backlog's slice came back.
+ * Records asked for per read while polling, to begin with: what the shard's lanes take in one round (BatchSize ×
+ * lanes), at least {@link MIN_READ_LIMIT}, at most what the service returns. A read sized to the batches lets the
+ * next batch be read while one runs; a read of the service's most would hold the lanes until a whole backlog's slice
+ * came back. A shard whose reads are throttled reads more per call (see ShardFetcher).
  */
 export function readLimit(maxRecordsPerRead: number, batchSize: number, lanes: number): number {
   return Math.min(maxRecordsPerRead, Math.max(MIN_READ_LIMIT, batchSize * lanes));

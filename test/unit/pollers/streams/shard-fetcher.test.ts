@@ -23,6 +23,8 @@ class MemoryShard implements ShardReader<string> {
   readonly maxRecordsPerRead: number;
   readonly positions: IteratorPosition[] = [];
   readonly iteratorsRead: string[] = [];
+  /** The limit of every GetRecords call, failed ones included. */
+  readonly limits: number[] = [];
   readonly failNext: string[] = [];
   staleBefore: { generation: number; error: string } | undefined;
   private generation = 0;
@@ -50,6 +52,7 @@ class MemoryShard implements ShardReader<string> {
 
   async getRecords(iterator: string, limit: number): Promise<ShardReadResult<string>> {
     this.iteratorsRead.push(iterator);
+    this.limits.push(limit);
     const failure = this.failNext.shift();
     if (failure) throw serviceError(failure);
     const [generation, index] = iterator.split(':').map(Number) as [number, number];
@@ -276,6 +279,28 @@ describe('readRetryBackoff', () => {
     expect(longest('other')).toBe(30_000);
     expect(longest('not_found')).toBe(30_000);
     expect(exponentialDelayMs(readRetryBackoff('unreachable'), 1, () => 0)).toBe(500);
+  });
+});
+
+describe('ShardFetcher read size', () => {
+  it('doubles the records asked per read after a throttled read, up to the reader\'s most', async () => {
+    const shard = new MemoryShard(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'], false, 8);
+    const fetcher = fetcherOf(shard, { type: 'TRIM_HORIZON' }, undefined, { limit: 2 });
+    const signal = new AbortController().signal;
+    expect((await fetcher.fetch(signal))?.records.map((record) => record.sequenceNumber)).toEqual(['1', '2']);
+    shard.failNext.push('LimitExceededException');
+    expect((await fetcher.fetch(signal))?.records.map((record) => record.sequenceNumber)).toEqual(['3', '4', '5', '6']);
+    shard.failNext.push('LimitExceededException', 'LimitExceededException');
+    expect((await fetcher.fetch(signal))?.records.map((record) => record.sequenceNumber)).toEqual(['7', '8', '9', '10', '11', '12']);
+    expect(shard.limits).toEqual([2, 2, 4, 4, 8, 8]);
+  });
+
+  it('keeps its read size after other failures', async () => {
+    const shard = new MemoryShard(['1', '2', '3', '4'], false, 8);
+    const fetcher = fetcherOf(shard, { type: 'TRIM_HORIZON' }, undefined, { limit: 2 });
+    shard.failNext.push('InternalFailure');
+    expect((await fetcher.fetch(new AbortController().signal))?.records.map((record) => record.sequenceNumber)).toEqual(['1', '2']);
+    expect(shard.limits).toEqual([2, 2]);
   });
 });
 
