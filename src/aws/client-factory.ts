@@ -6,6 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Logger } from '@smithy/types';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
@@ -17,6 +18,14 @@ const CONNECTION_TIMEOUT_MS = 5_000;
  * SQS's longest poll (20 s); the Lambda client has none, as an invocation may run for up to 15 minutes.
  */
 const REQUEST_TIMEOUT_MS = 35_000;
+
+/**
+ * The clients' logger: silent, as the SDK's default one, and without `info` on purpose. The SDK logs every call at
+ * `info` with its input and output filtered of sensitive fields, and builds that filtered copy (every message of a
+ * ReceiveMessage, every record of a GetRecords) whenever the logger has an `info` method, even a no-op one; it
+ * checks for the method before it builds the copy. The SDK calls no other `info`.
+ */
+const SILENT_SDK_LOGGER = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
 /**
  * The one place AWS SDK v3 clients are built. Credentials come from the SDK's default chain; the endpoint
@@ -89,7 +98,7 @@ export class AwsClientFactory {
   private client<T>(
     service: AwsServiceId,
     region: string | undefined,
-    build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number }) => T,
+    build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number; logger: Logger }) => T,
     options: { readonly variant?: string; readonly requestTimeout?: number } = {},
   ): T {
     const { variant = '', requestTimeout = REQUEST_TIMEOUT_MS } = options;
@@ -109,6 +118,7 @@ export class AwsClientFactory {
         }),
         // Pollers own their retry policy; the SDK retries only transient transport errors a little.
         maxAttempts: 3,
+        logger: SILENT_SDK_LOGGER,
       });
       this.cache.set(key, client);
     }

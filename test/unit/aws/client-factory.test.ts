@@ -23,4 +23,19 @@ describe('AwsClientFactory', () => {
       factory.destroy();
     }
   });
+
+  it('gives every client a silent logger without info, so the SDK never builds a filtered copy of each call for a log line', () => {
+    const factory = new AwsClientFactory({ AWS_REGION: 'us-east-1' });
+    try {
+      for (const client of [factory.sqs(), factory.kinesis(), factory.dynamodbStreams(), factory.dynamodb(), factory.sns(), factory.s3(), factory.lambda()]) {
+        const logger = client.config.logger as unknown as Record<string, unknown>;
+        expect(logger.info).toBeUndefined();
+        expect(typeof logger.debug).toBe('function');
+        expect(typeof logger.warn).toBe('function');
+        expect(typeof logger.error).toBe('function');
+      }
+    } finally {
+      factory.destroy();
+    }
+  });
 });
