@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../streams/shard-reader.js';
 import { isConnectionError } from '../../src/aws/connection-error.js';
+import { withSignal } from '../../src/aws/call-signal.js';
 
 /** GetRecords returns at most 1,000 records per call (DynamoDB Streams API reference). */
 export const DYNAMODB_MAX_RECORDS_PER_READ = 1_000;
@@ -43,12 +44,11 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
     let exclusiveStartShardId: string | undefined;
     do {
       const page: DescribeStreamCommandOutput = await this.client.send(
-        new DescribeStreamCommand({
+        withSignal(new DescribeStreamCommand({
           StreamArn: this.streamArn,
           Limit: DYNAMODB_MAX_SHARDS_PER_DESCRIBE,
           ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}),
-        }),
-        { abortSignal: signal },
+        }), signal),
       );
       for (const shard of page.StreamDescription?.Shards ?? []) {
         if (!shard.ShardId) continue;
@@ -66,13 +66,12 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
   async getIterator(shardId: string, position: IteratorPosition, signal: AbortSignal): Promise<string> {
     if (position.type === 'AT_TIMESTAMP') throw new RangeError('DynamoDB Streams has no AT_TIMESTAMP iterator');
     const out = await this.client.send(
-      new GetShardIteratorCommand({
+      withSignal(new GetShardIteratorCommand({
         StreamArn: this.streamArn,
         ShardId: shardId,
         ShardIteratorType: position.type,
         ...(position.type === 'AFTER_SEQUENCE_NUMBER' ? { SequenceNumber: position.sequenceNumber } : {}),
-      }),
-      { abortSignal: signal },
+      }), signal),
     );
     if (!out.ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${shardId}`);
     return out.ShardIterator;
@@ -80,8 +79,7 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
 
   async getRecords(iterator: string, limit: number, signal: AbortSignal): Promise<ShardReadResult<DynamodbStreamRecord>> {
     const out = await this.client.send(
-      new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, DYNAMODB_MAX_RECORDS_PER_READ) }),
-      { abortSignal: signal },
+      withSignal(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, DYNAMODB_MAX_RECORDS_PER_READ) }), signal),
     );
     return { records: out.Records ?? [], nextIterator: out.NextShardIterator ?? null };
   }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../streams/shard-reader.js';
 import { isConnectionError } from '../../src/aws/connection-error.js';
+import { withSignal } from '../../src/aws/call-signal.js';
 
 /** GetRecords returns at most 10,000 records per call (Kinesis API reference). */
 export const KINESIS_MAX_RECORDS_PER_READ = 10_000;
@@ -40,8 +41,7 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
     let nextToken: string | undefined;
     do {
       const page: ListShardsCommandOutput = await this.client.send(
-        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamARN: this.streamArn }),
-        { abortSignal: signal },
+        withSignal(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamARN: this.streamArn }), signal),
       );
       for (const shard of page.Shards ?? []) {
         if (!shard.ShardId) continue;
@@ -58,14 +58,13 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
 
   async getIterator(shardId: string, position: IteratorPosition, signal: AbortSignal): Promise<string> {
     const out = await this.client.send(
-      new GetShardIteratorCommand({
+      withSignal(new GetShardIteratorCommand({
         StreamARN: this.streamArn,
         ShardId: shardId,
         ShardIteratorType: position.type,
         ...(position.type === 'AFTER_SEQUENCE_NUMBER' ? { StartingSequenceNumber: position.sequenceNumber } : {}),
         ...(position.type === 'AT_TIMESTAMP' ? { Timestamp: new Date(position.timestampMs) } : {}),
-      }),
-      { abortSignal: signal },
+      }), signal),
     );
     if (!out.ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${shardId}`);
     return out.ShardIterator;
@@ -73,8 +72,7 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
 
   async getRecords(iterator: string, limit: number, signal: AbortSignal): Promise<ShardReadResult<KinesisRecord>> {
     const out = await this.client.send(
-      new GetRecordsCommand({ StreamARN: this.streamArn, ShardIterator: iterator, Limit: Math.min(limit, KINESIS_MAX_RECORDS_PER_READ) }),
-      { abortSignal: signal },
+      withSignal(new GetRecordsCommand({ StreamARN: this.streamArn, ShardIterator: iterator, Limit: Math.min(limit, KINESIS_MAX_RECORDS_PER_READ) }), signal),
     );
     return {
       records: out.Records ?? [],

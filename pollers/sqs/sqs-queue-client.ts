@@ -8,6 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { exponentialDelayMs, sleep, type ExponentialBackoff } from '../../src/runtime/backoff.js';
+import { withSignal } from '../../src/aws/call-signal.js';
 
 /** SQS's limit of entries per DeleteMessageBatch / ChangeMessageVisibilityBatch. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -68,15 +69,14 @@ export class SqsQueueClient {
 
   async receive(request: ReceiveRequest, signal: AbortSignal): Promise<Message[]> {
     const response = await this.sqs.send(
-      new ReceiveMessageCommand({
+      withSignal(new ReceiveMessageCommand({
         QueueUrl: this.queueUrl,
         MaxNumberOfMessages: Math.min(MAX_RECEIVE_MESSAGES, Math.max(1, request.maxMessages)),
         WaitTimeSeconds: request.waitTimeSeconds,
         ...(request.visibilityTimeoutSeconds !== undefined ? { VisibilityTimeout: request.visibilityTimeoutSeconds } : {}),
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: signal },
+      }), signal),
     );
     return response.Messages ?? [];
   }
@@ -84,11 +84,10 @@ export class SqsQueueClient {
   /** The queue's approximate message counts: visible, in flight (received, not deleted), delayed. */
   async countMessages(signal: AbortSignal): Promise<{ readonly visible: number; readonly inFlight: number; readonly delayed: number }> {
     const response = await this.sqs.send(
-      new GetQueueAttributesCommand({
+      withSignal(new GetQueueAttributesCommand({
         QueueUrl: this.queueUrl,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-      { abortSignal: signal },
+      }), signal),
     );
     const count = (name: string) => Number(response.Attributes?.[name as keyof typeof response.Attributes] ?? 0) || 0;
     return {
@@ -102,11 +101,10 @@ export class SqsQueueClient {
   deleteMessages<T extends MessageHandle>(handles: readonly T[], signal: AbortSignal): Promise<BatchActionResult<T>> {
     return this.batchAction(handles, signal, async (entries) => {
       const response = await this.sqs.send(
-        new DeleteMessageBatchCommand({
+        withSignal(new DeleteMessageBatchCommand({
           QueueUrl: this.queueUrl,
           Entries: entries.map(({ id, handle }) => ({ Id: id, ReceiptHandle: handle.record.receiptHandle })),
-        }),
-        { abortSignal: signal },
+        }), signal),
       );
       return { successful: response.Successful ?? [], failed: response.Failed ?? [] };
     });
@@ -116,15 +114,14 @@ export class SqsQueueClient {
   changeVisibility<T extends MessageHandle>(handles: readonly T[], visibilityTimeoutSeconds: number, signal: AbortSignal): Promise<BatchActionResult<T>> {
     return this.batchAction(handles, signal, async (entries) => {
       const response = await this.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
+        withSignal(new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.queueUrl,
           Entries: entries.map(({ id, handle }) => ({
             Id: id,
             ReceiptHandle: handle.record.receiptHandle,
             VisibilityTimeout: visibilityTimeoutSeconds,
           })),
-        }),
-        { abortSignal: signal },
+        }), signal),
       );
       return { successful: response.Successful ?? [], failed: response.Failed ?? [] };
     });

@@ -5,11 +5,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { NodeHttp2Handler, NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Logger } from '@smithy/types';
+import { NodeHttp2Handler, type NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Logger, MiddlewareStack } from '@smithy/types';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
+import { addCallSignal, SignalledHttpHandler } from './call-signal.js';
 
 /** A connection to an AWS endpoint not made within this fails (and is retried by the caller's policy). */
 const CONNECTION_TIMEOUT_MS = 5_000;
@@ -34,6 +35,9 @@ const SILENT_SDK_LOGGER = { debug: () => undefined, warn: () => undefined, error
  * Every client uses an HTTP/1.1 handler with keep-alive: the Kinesis client's default HTTP/2 handler fails
  * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway. The one exception is
  * {@link kinesisHttp2}, for the one call that needs HTTP/2 (SubscribeToShard).
+ *
+ * Every client resolves its middleware stack once per command (`cacheMiddleware`), so calls pass no options:
+ * a call that must be cancellable carries its signal on the command (see `call-signal.ts`).
  */
 export class AwsClientFactory {
   private readonly cache = new Map<string, unknown>();
@@ -98,7 +102,7 @@ export class AwsClientFactory {
   private client<T>(
     service: AwsServiceId,
     region: string | undefined,
-    build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number; logger: Logger }) => T,
+    build: (config: { region: string; endpoint?: string; requestHandler: NodeHttpHandler; maxAttempts: number; logger: Logger; cacheMiddleware: boolean }) => T,
     options: { readonly variant?: string; readonly requestTimeout?: number } = {},
   ): T {
     const { variant = '', requestTimeout = REQUEST_TIMEOUT_MS } = options;
@@ -110,7 +114,7 @@ export class AwsClientFactory {
       client = build({
         region: resolvedRegion,
         ...(endpoint ? { endpoint } : {}),
-        requestHandler: new NodeHttpHandler({
+        requestHandler: new SignalledHttpHandler({
           httpAgent: this.httpAgent,
           httpsAgent: this.httpsAgent,
           connectionTimeout: CONNECTION_TIMEOUT_MS,
@@ -119,7 +123,9 @@ export class AwsClientFactory {
         // Pollers own their retry policy; the SDK retries only transient transport errors a little.
         maxAttempts: 3,
         logger: SILENT_SDK_LOGGER,
+        cacheMiddleware: true,
       });
+      addCallSignal(client as { middlewareStack: MiddlewareStack<object, object> });
       this.cache.set(key, client);
     }
     return client;

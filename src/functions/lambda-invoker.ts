@@ -9,6 +9,7 @@ import type { AwsClientFactory } from '../aws/client-factory.js';
 import type { Logger } from '../observability/logger.js';
 import { once } from '../runtime/lifecycle.js';
 import { InFlight } from '../runtime/in-flight.js';
+import { withSignal } from '../aws/call-signal.js';
 
 /** Extra wait past the function timeout before the client gives up: the platform needs time to report it. */
 export const LAMBDA_CLIENT_TIMEOUT_MARGIN_MS = 1_000;
@@ -91,7 +92,7 @@ export class LambdaInvoker implements Invoker {
       ...(options.clientContext ? { ClientContext: Buffer.from(JSON.stringify(options.clientContext)).toString('base64') } : {}),
     });
     try {
-      const response = await this.client.send(command, { abortSignal: controller.signal });
+      const response = await this.client.send(withSignal(command, controller.signal));
       executedVersion = response.ExecutedVersion ?? DEFAULT_EXECUTED_VERSION;
       answeredRequestId = response.$metadata.requestId ?? requestId;
       if (response.LogResult !== undefined) log = Buffer.from(response.LogResult, 'base64').toString('utf8');

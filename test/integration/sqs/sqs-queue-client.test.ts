@@ -25,7 +25,7 @@ describe('SqsQueueClient against a real queue', () => {
   it('deletes more than 10 messages in several batch requests and reports each one', async () => {
     const queue = await bed.createQueue('client-delete');
     await bed.send(queue, Array.from({ length: 25 }, (_, index) => `m${index}`));
-    const client = new SqsQueueClient(bed.sqs, queue.url);
+    const client = new SqsQueueClient(bed.pollerSqs, queue.url);
     const signal = new AbortController().signal;
     const received = [];
     while (received.length < 25) {
@@ -41,7 +41,7 @@ describe('SqsQueueClient against a real queue', () => {
   it('reports an entry SQS refuses without retrying it, and applies the others', async () => {
     const queue = await bed.createQueue('client-visibility');
     await bed.send(queue, ['a', 'b']);
-    const client = new SqsQueueClient(bed.sqs, queue.url);
+    const client = new SqsQueueClient(bed.pollerSqs, queue.url);
     const signal = new AbortController().signal;
     const messages = await client.receive({ maxMessages: 10, waitTimeSeconds: 0, visibilityTimeoutSeconds: 30 }, signal);
     expect(messages).toHaveLength(2);
@@ -56,7 +56,7 @@ describe('SqsQueueClient against a real queue', () => {
 
   it('aborts a parked long poll as soon as its signal aborts', async () => {
     const queue = await bed.createQueue('client-abort');
-    const client = new SqsQueueClient(bed.sqs, queue.url);
+    const client = new SqsQueueClient(bed.pollerSqs, queue.url);
     const controller = new AbortController();
     const startedAt = Date.now();
     const receiving = client.receive({ maxMessages: 10, waitTimeSeconds: 20 }, controller.signal);

@@ -110,6 +110,11 @@ export class SqsTestBed {
     return this.clients.sqs;
   }
 
+  /** The SQS client the pollers use (built by AwsClientFactory, so calls are cancelled through `withSignal`). */
+  get pollerSqs(): SQSClient {
+    return this.aws.sqs();
+  }
+
   async createQueue(prefix: string, options: QueueOptions = {}): Promise<TestQueue> {
     const dlq = options.maxReceiveCount !== undefined ? await this.createQueue(`${prefix}-dlq`, { fifo: options.fifo ?? false }) : undefined;
     const name = `${uniqueName(prefix)}${options.fifo ? '.fifo' : ''}`;

@@ -38,4 +38,15 @@ describe('AwsClientFactory', () => {
       factory.destroy();
     }
   });
+
+  it('gives every client a middleware stack resolved once per command', () => {
+    const factory = new AwsClientFactory({ AWS_REGION: 'us-east-1' });
+    try {
+      for (const client of [factory.sqs(), factory.kinesis(), factory.dynamodbStreams(), factory.dynamodb(), factory.sns(), factory.s3(), factory.lambda()]) {
+        expect((client.config as { cacheMiddleware?: boolean }).cacheMiddleware).toBe(true);
+      }
+    } finally {
+      factory.destroy();
+    }
+  });
 });
