@@ -18,7 +18,7 @@ import { drainWithGetRecords, firstReadsWithGetRecords, idleWithGetRecords, shar
 export type BaselineRequest =
   | { readonly kind: 'sqs-bare-loop' | 'sqs-consumer'; readonly endpoint: string; readonly queueUrl: string; readonly messages: number; readonly concurrency: number }
   | { readonly kind: 'stream-get-records'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly records: number; readonly limit: number }
-  | { readonly kind: 'stream-idle'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly seconds: number; readonly intervalMs: number }
+  | { readonly kind: 'stream-idle'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly seconds: number; readonly warmUpSeconds: number; readonly intervalMs: number }
   | { readonly kind: 'stream-first-reads'; readonly source: 'kinesis' | 'dynamodb'; readonly endpoint: string; readonly streamArn: string; readonly limit: number };
 
 export interface BaselineResult {

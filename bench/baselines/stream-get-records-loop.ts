@@ -114,9 +114,9 @@ export async function firstReadsWithGetRecords(api: ShardApi, options: { limit: 
 
 /**
  * The floor at rest: every shard read from LATEST with one GetRecords every `intervalMs` (nothing is written), as
- * an idle poller does, for `seconds` after a first round of warm-up. Reports the CPU it took meanwhile.
+ * an idle poller does, for `seconds` after `warmUpSeconds` of the same polling. Reports the CPU it took meanwhile.
  */
-export async function idleWithGetRecords(api: ShardApi, options: { seconds: number; intervalMs: number }): Promise<{ seconds: number; cpuSeconds: number }> {
+export async function idleWithGetRecords(api: ShardApi, options: { seconds: number; warmUpSeconds: number; intervalMs: number }): Promise<{ seconds: number; cpuSeconds: number }> {
   const shardIds = await api.shardIds();
   const iterators = await Promise.all(shardIds.map((shardId) => api.iterator(shardId, 'LATEST')));
   const round = async () => {
@@ -127,13 +127,18 @@ export async function idleWithGetRecords(api: ShardApi, options: { seconds: numb
       }),
     );
   };
+  /** One round every `intervalMs` for `seconds`. */
+  const poll = async (seconds: number) => {
+    const started = epochMs();
+    for (let next = started; next < started + seconds * 1000; next += options.intervalMs) {
+      await round();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next + options.intervalMs - epochMs())));
+    }
+  };
   await round();
+  await poll(options.warmUpSeconds);
   const cpuBefore = ownCpuSeconds();
   const started = epochMs();
-  const endsAt = started + options.seconds * 1000;
-  for (let next = started; next < endsAt; next += options.intervalMs) {
-    await round();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next + options.intervalMs - epochMs())));
-  }
+  await poll(options.seconds);
   return { seconds: (epochMs() - started) / 1000, cpuSeconds: ownCpuSeconds() - cpuBefore };
 }
