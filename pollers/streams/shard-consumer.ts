@@ -40,6 +40,7 @@ import { ShardWindow } from './shard-window.js';
 import type { IteratorPosition, ShardInfo } from './shard-reader.js';
 import { arrivalFloorMs, mayStartAtLatest, startPosition } from './start-position.js';
 import type { StreamSource } from './stream-source.js';
+import { nextIdlePollAt } from './idle-poll.js';
 
 export type ShardConsumerState = 'INITIALIZING' | 'PROCESSING' | 'SHARD_ENDED' | 'SHUTTING_DOWN' | 'LEASE_LOST' | 'DONE';
 
@@ -346,8 +347,8 @@ export class ShardConsumer<R> {
         const read = woke.read;
         if (!read) continue;
         t = now();
-        // A pushed feed waits for records itself; a polled one pauses once caught up.
-        nextReadAt = read.caughtUp && !feed.pushes && !readOnlyAhead ? t + this.options.idlePollIntervalMs : 0;
+        // A pushed feed waits for records itself; a polled one pauses once caught up, until the next idle tick.
+        nextReadAt = read.caughtUp && !feed.pushes && !readOnlyAhead ? nextIdlePollAt(t, this.options.idlePollIntervalMs) : 0;
         behind = !read.caughtUp;
         if (read.caughtUp) {
           for (const lane of lanes) lane.caughtUp(read.requestedAtMs);
