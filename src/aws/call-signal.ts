@@ -27,7 +27,8 @@ export function addCallSignal(client: { readonly middlewareStack: MiddlewareStac
   client.middlewareStack.add(
     (next) => (args) => {
       const signal = (args.input as Signalled)[CALL_SIGNAL];
-      if (signal) ((args as { request?: Signalled }).request ?? {})[CALL_SIGNAL] = signal;
+      const request = (args as { request?: Signalled }).request;
+      if (signal && request) request[CALL_SIGNAL] = signal;
       return next(args);
     },
     // Each attempt is signed into a new request; the deserialize step sees the one that is sent.

@@ -36,8 +36,8 @@ const SILENT_SDK_LOGGER = { debug: () => undefined, warn: () => undefined, error
  * against plain-HTTP endpoints, and HTTP/1.1 is what every other service speaks anyway. The one exception is
  * {@link kinesisHttp2}, for the one call that needs HTTP/2 (SubscribeToShard).
  *
- * Every client resolves its middleware stack once per command (`cacheMiddleware`), so calls pass no options:
- * a call that must be cancellable carries its signal on the command (see `call-signal.ts`).
+ * Every HTTP/1.1 client resolves its middleware stack once per command (`cacheMiddleware`), so calls pass no
+ * options: a call that must be cancellable carries its signal on the command (see `call-signal.ts`).
  */
 export class AwsClientFactory {
   private readonly cache = new Map<string, unknown>();
@@ -65,7 +65,13 @@ export class AwsClientFactory {
    * `http://` endpoint is spoken to as HTTP/2 without TLS (prior knowledge).
    */
   kinesisHttp2(region?: string): KinesisClient {
-    return this.client('KINESIS', region, (config) => new KinesisClient({ ...config, requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) }), { variant: 'http2' });
+    // SubscribeToShard passes its signal as an option (the HTTP/2 handler reads no other), so nothing is cached.
+    return this.client(
+      'KINESIS',
+      region,
+      (config) => new KinesisClient({ ...config, cacheMiddleware: false, requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) }),
+      { variant: 'http2' },
+    );
   }
 
   dynamodbStreams(region?: string): DynamoDBStreamsClient {

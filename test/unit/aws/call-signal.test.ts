@@ -47,7 +47,7 @@ describe('withSignal', () => {
     expect(endpoint.requests()).toBe(2);
   });
 
-  it('leaves a call without a signal to run until it is answered', async () => {
+  it('rejects at once with a signal aborted before the call, and answers a call without a signal', async () => {
     const endpoint = await sqsEndpoint(() => false);
     const factory = new AwsClientFactory({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_SQS: endpoint.url });
     cleanup.push(() => factory.destroy(), () => endpoint.server.close());

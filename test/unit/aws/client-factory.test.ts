@@ -39,12 +39,13 @@ describe('AwsClientFactory', () => {
     }
   });
 
-  it('gives every client a middleware stack resolved once per command', () => {
+  it('gives every HTTP/1.1 client a middleware stack resolved once per command, and the HTTP/2 one none', () => {
     const factory = new AwsClientFactory({ AWS_REGION: 'us-east-1' });
     try {
       for (const client of [factory.sqs(), factory.kinesis(), factory.dynamodbStreams(), factory.dynamodb(), factory.sns(), factory.s3(), factory.lambda()]) {
         expect((client.config as { cacheMiddleware?: boolean }).cacheMiddleware).toBe(true);
       }
+      expect((factory.kinesisHttp2().config as { cacheMiddleware?: boolean }).cacheMiddleware).toBe(false);
     } finally {
       factory.destroy();
     }
