@@ -1,11 +1,10 @@
-import { ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { DescribeStreamCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { AwsClientFactory } from '../src/aws/client-factory.js';
 import { InvalidParameterValueException } from '../src/errors/api-error.js';
 import type { SourceCheck } from '../src/mappings/source-check.js';
 import { parseSourceArn } from '../src/mappings/source-arn.js';
 import { resolveSqsQueue, visibilityTimeoutError } from './sqs/sqs-queue.js';
 import { verifyStreamConsumer } from './kinesis/kinesis-shard-subscriber.js';
+import { dynamodbStreamsSdk, kinesisSdk } from '../src/aws/sdk-packages.js';
 
 /** The SDK's name for a stream that does not exist (Kinesis and DynamoDB Streams). */
 const STREAM_NOT_FOUND = 'ResourceNotFoundException';
@@ -26,11 +25,11 @@ export function createSourceCheck(aws: AwsClientFactory): SourceCheck {
         return;
       }
       case 'kinesis':
-        await streamExists(arn.streamArn, () => aws.kinesis(arn.region).send(new ListShardsCommand({ StreamARN: arn.streamArn, MaxResults: 1 })));
+        await streamExists(arn.streamArn, () => aws.kinesis(arn.region).send(new (kinesisSdk().ListShardsCommand)({ StreamARN: arn.streamArn, MaxResults: 1 })));
         if (arn.efoConsumer) await verifyStreamConsumer(aws.kinesis(arn.region), arn.arn);
         return;
       case 'dynamodb':
-        await streamExists(arn.streamArn, () => aws.dynamodbStreams(arn.region).send(new DescribeStreamCommand({ StreamArn: arn.streamArn, Limit: 1 })));
+        await streamExists(arn.streamArn, () => aws.dynamodbStreams(arn.region).send(new (dynamodbStreamsSdk().DescribeStreamCommand)({ StreamArn: arn.streamArn, Limit: 1 })));
         return;
     }
   };

@@ -1,14 +1,8 @@
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record as DynamodbStreamRecord,
-  type DescribeStreamCommandOutput,
-  type DynamoDBStreamsClient,
-} from '@aws-sdk/client-dynamodb-streams';
+import type { _Record as DynamodbStreamRecord, DescribeStreamCommandOutput, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../streams/shard-reader.js';
 import { isConnectionError } from '../../src/aws/connection-error.js';
 import { withSignal } from '../../src/aws/call-signal.js';
+import { dynamodbStreamsSdk } from '../../src/aws/sdk-packages.js';
 
 /** GetRecords returns at most 1,000 records per call (DynamoDB Streams API reference). */
 export const DYNAMODB_MAX_RECORDS_PER_READ = 1_000;
@@ -44,7 +38,7 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
     let exclusiveStartShardId: string | undefined;
     do {
       const page: DescribeStreamCommandOutput = await this.client.send(
-        withSignal(new DescribeStreamCommand({
+        withSignal(new (dynamodbStreamsSdk().DescribeStreamCommand)({
           StreamArn: this.streamArn,
           Limit: DYNAMODB_MAX_SHARDS_PER_DESCRIBE,
           ...(exclusiveStartShardId ? { ExclusiveStartShardId: exclusiveStartShardId } : {}),
@@ -66,7 +60,7 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
   async getIterator(shardId: string, position: IteratorPosition, signal: AbortSignal): Promise<string> {
     if (position.type === 'AT_TIMESTAMP') throw new RangeError('DynamoDB Streams has no AT_TIMESTAMP iterator');
     const out = await this.client.send(
-      withSignal(new GetShardIteratorCommand({
+      withSignal(new (dynamodbStreamsSdk().GetShardIteratorCommand)({
         StreamArn: this.streamArn,
         ShardId: shardId,
         ShardIteratorType: position.type,
@@ -79,7 +73,7 @@ export class DynamodbShardReader implements ShardReader<DynamodbStreamRecord> {
 
   async getRecords(iterator: string, limit: number, signal: AbortSignal): Promise<ShardReadResult<DynamodbStreamRecord>> {
     const out = await this.client.send(
-      withSignal(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(limit, DYNAMODB_MAX_RECORDS_PER_READ) }), signal),
+      withSignal(new (dynamodbStreamsSdk().GetRecordsCommand)({ ShardIterator: iterator, Limit: Math.min(limit, DYNAMODB_MAX_RECORDS_PER_READ) }), signal),
     );
     return { records: out.Records ?? [], nextIterator: out.NextShardIterator ?? null };
   }

@@ -1,14 +1,8 @@
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  ListShardsCommand,
-  type _Record as KinesisRecord,
-  type KinesisClient,
-  type ListShardsCommandOutput,
-} from '@aws-sdk/client-kinesis';
+import type { _Record as KinesisRecord, KinesisClient, ListShardsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { IteratorPosition, ShardInfo, ShardReader, ShardReaderErrorKind, ShardReadResult } from '../streams/shard-reader.js';
 import { isConnectionError } from '../../src/aws/connection-error.js';
 import { withSignal } from '../../src/aws/call-signal.js';
+import { kinesisSdk } from '../../src/aws/sdk-packages.js';
 
 /** GetRecords returns at most 10,000 records per call (Kinesis API reference). */
 export const KINESIS_MAX_RECORDS_PER_READ = 10_000;
@@ -41,7 +35,7 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
     let nextToken: string | undefined;
     do {
       const page: ListShardsCommandOutput = await this.client.send(
-        withSignal(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamARN: this.streamArn }), signal),
+        withSignal(new (kinesisSdk().ListShardsCommand)(nextToken ? { NextToken: nextToken } : { StreamARN: this.streamArn }), signal),
       );
       for (const shard of page.Shards ?? []) {
         if (!shard.ShardId) continue;
@@ -58,7 +52,7 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
 
   async getIterator(shardId: string, position: IteratorPosition, signal: AbortSignal): Promise<string> {
     const out = await this.client.send(
-      withSignal(new GetShardIteratorCommand({
+      withSignal(new (kinesisSdk().GetShardIteratorCommand)({
         StreamARN: this.streamArn,
         ShardId: shardId,
         ShardIteratorType: position.type,
@@ -72,7 +66,7 @@ export class KinesisShardReader implements ShardReader<KinesisRecord> {
 
   async getRecords(iterator: string, limit: number, signal: AbortSignal): Promise<ShardReadResult<KinesisRecord>> {
     const out = await this.client.send(
-      withSignal(new GetRecordsCommand({ StreamARN: this.streamArn, ShardIterator: iterator, Limit: Math.min(limit, KINESIS_MAX_RECORDS_PER_READ) }), signal),
+      withSignal(new (kinesisSdk().GetRecordsCommand)({ StreamARN: this.streamArn, ShardIterator: iterator, Limit: Math.min(limit, KINESIS_MAX_RECORDS_PER_READ) }), signal),
     );
     return {
       records: out.Records ?? [],

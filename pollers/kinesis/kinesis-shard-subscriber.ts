@@ -1,15 +1,9 @@
-import {
-  DescribeStreamConsumerCommand,
-  SubscribeToShardCommand,
-  type _Record as KinesisRecord,
-  type KinesisClient,
-  type StartingPosition,
-  type SubscribeToShardEventStream,
-} from '@aws-sdk/client-kinesis';
+import type { _Record as KinesisRecord, KinesisClient, StartingPosition, SubscribeToShardEventStream } from '@aws-sdk/client-kinesis';
 import { InvalidParameterValueException } from '../../src/errors/api-error.js';
 import type { IteratorPosition, ShardReaderErrorKind } from '../streams/shard-reader.js';
 import type { PushedEvent, ShardSubscriber } from '../streams/shard-subscriber.js';
 import { withSignal } from '../../src/aws/call-signal.js';
+import { kinesisSdk } from '../../src/aws/sdk-packages.js';
 
 /** Error names of SubscribeToShard and its event stream, sorted by what the shard engine does about them. */
 const ERROR_KINDS: Readonly<Record<string, ShardReaderErrorKind>> = {
@@ -34,7 +28,7 @@ export class KinesisShardSubscriber implements ShardSubscriber<KinesisRecord> {
   async subscribe(shardId: string, position: IteratorPosition, signal: AbortSignal): Promise<AsyncIterable<PushedEvent<KinesisRecord>>> {
     // The HTTP/2 handler takes its signal as an option (see `call-signal.ts` for the HTTP/1.1 clients).
     const out = await this.client.send(
-      new SubscribeToShardCommand({ ConsumerARN: this.consumerArn, ShardId: shardId, StartingPosition: startingPositionOf(position) }),
+      new (kinesisSdk().SubscribeToShardCommand)({ ConsumerARN: this.consumerArn, ShardId: shardId, StartingPosition: startingPositionOf(position) }),
       { abortSignal: signal },
     );
     const stream = out.EventStream;
@@ -55,7 +49,7 @@ export class KinesisShardSubscriber implements ShardSubscriber<KinesisRecord> {
 export async function verifyStreamConsumer(client: KinesisClient, consumerArn: string, signal?: AbortSignal): Promise<void> {
   let status: string | undefined;
   try {
-    const out = await client.send(withSignal(new DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }), signal));
+    const out = await client.send(withSignal(new (kinesisSdk().DescribeStreamConsumerCommand)({ ConsumerARN: consumerArn }), signal));
     status = out.ConsumerDescription?.ConsumerStatus;
   } catch (err) {
     if (err instanceof Error && err.name === 'ResourceNotFoundException') {

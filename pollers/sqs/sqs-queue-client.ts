@@ -1,14 +1,7 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type BatchResultErrorEntry,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { BatchResultErrorEntry, Message, SQSClient } from '@aws-sdk/client-sqs';
 import { exponentialDelayMs, sleep, type ExponentialBackoff } from '../../src/runtime/backoff.js';
 import { withSignal } from '../../src/aws/call-signal.js';
+import { sqsSdk } from '../../src/aws/sdk-packages.js';
 
 /** SQS's limit of entries per DeleteMessageBatch / ChangeMessageVisibilityBatch. */
 export const MAX_BATCH_ENTRIES = 10;
@@ -69,7 +62,7 @@ export class SqsQueueClient {
 
   async receive(request: ReceiveRequest, signal: AbortSignal): Promise<Message[]> {
     const response = await this.sqs.send(
-      withSignal(new ReceiveMessageCommand({
+      withSignal(new (sqsSdk().ReceiveMessageCommand)({
         QueueUrl: this.queueUrl,
         MaxNumberOfMessages: Math.min(MAX_RECEIVE_MESSAGES, Math.max(1, request.maxMessages)),
         WaitTimeSeconds: request.waitTimeSeconds,
@@ -84,7 +77,7 @@ export class SqsQueueClient {
   /** The queue's approximate message counts: visible, in flight (received, not deleted), delayed. */
   async countMessages(signal: AbortSignal): Promise<{ readonly visible: number; readonly inFlight: number; readonly delayed: number }> {
     const response = await this.sqs.send(
-      withSignal(new GetQueueAttributesCommand({
+      withSignal(new (sqsSdk().GetQueueAttributesCommand)({
         QueueUrl: this.queueUrl,
         AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
       }), signal),
@@ -101,7 +94,7 @@ export class SqsQueueClient {
   deleteMessages<T extends MessageHandle>(handles: readonly T[], signal: AbortSignal): Promise<BatchActionResult<T>> {
     return this.batchAction(handles, signal, async (entries) => {
       const response = await this.sqs.send(
-        withSignal(new DeleteMessageBatchCommand({
+        withSignal(new (sqsSdk().DeleteMessageBatchCommand)({
           QueueUrl: this.queueUrl,
           Entries: entries.map(({ id, handle }) => ({ Id: id, ReceiptHandle: handle.record.receiptHandle })),
         }), signal),
@@ -114,7 +107,7 @@ export class SqsQueueClient {
   changeVisibility<T extends MessageHandle>(handles: readonly T[], visibilityTimeoutSeconds: number, signal: AbortSignal): Promise<BatchActionResult<T>> {
     return this.batchAction(handles, signal, async (entries) => {
       const response = await this.sqs.send(
-        withSignal(new ChangeMessageVisibilityBatchCommand({
+        withSignal(new (sqsSdk().ChangeMessageVisibilityBatchCommand)({
           QueueUrl: this.queueUrl,
           Entries: entries.map(({ id, handle }) => ({
             Id: id,

@@ -1,6 +1,7 @@
-import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseSourceArn } from '../../src/mappings/source-arn.js';
 import { InvalidParameterValueException } from '../../src/errors/api-error.js';
+import { sqsSdk } from '../../src/aws/sdk-packages.js';
 
 /** The queue behind an SQS mapping, as resolved at start. */
 export interface SqsQueue {
@@ -45,7 +46,7 @@ export async function resolveSqsQueue(sqs: SQSClient, queueArn: string): Promise
   if (!arn || arn.kind !== 'sqs') throw new SqsQueueRejectedError(NON_EXISTENT_QUEUE_MESSAGE, queueArn);
   let url: string | undefined;
   try {
-    const response = await sqs.send(new GetQueueUrlCommand({ QueueName: arn.name, QueueOwnerAWSAccountId: arn.accountId }));
+    const response = await sqs.send(new (sqsSdk().GetQueueUrlCommand)({ QueueName: arn.name, QueueOwnerAWSAccountId: arn.accountId }));
     url = response.QueueUrl;
   } catch (err) {
     if (err instanceof Error && NON_EXISTENT_QUEUE_ERRORS.has(err.name)) {
@@ -54,7 +55,7 @@ export async function resolveSqsQueue(sqs: SQSClient, queueArn: string): Promise
     throw err;
   }
   if (!url) throw new SqsQueueRejectedError(NON_EXISTENT_QUEUE_MESSAGE, queueArn);
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }));
+  const attributes = await sqs.send(new (sqsSdk().GetQueueAttributesCommand)({ QueueUrl: url, AttributeNames: ['VisibilityTimeout'] }));
   const visibility = Number(attributes.Attributes?.VisibilityTimeout ?? '30');
   return {
     arn: queueArn,

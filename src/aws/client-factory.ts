@@ -1,16 +1,17 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { S3Client } from '@aws-sdk/client-s3';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttp2Handler, type NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Logger, MiddlewareStack } from '@smithy/types';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { defaultRegion, endpointFor, type Env, type AwsServiceId } from '../config/env.js';
 import { addCallSignal, SignalledHttpHandler } from './call-signal.js';
+import { dynamodbSdk, dynamodbStreamsSdk, kinesisSdk, lambdaSdk, s3Sdk, snsSdk, sqsSdk } from './sdk-packages.js';
 
 /** A connection to an AWS endpoint not made within this fails (and is retried by the caller's policy). */
 const CONNECTION_TIMEOUT_MS = 5_000;
@@ -53,11 +54,11 @@ export class AwsClientFactory {
   sqs(region?: string): SQSClient {
     // An explicit endpoint also stops the client from sending requests to the queue URL's own host,
     // which emulators report as an unresolvable name (sqs.<region>.localhost).
-    return this.client('SQS', region, (config) => new SQSClient(config));
+    return this.client('SQS', region, (config) => new (sqsSdk().SQSClient)(config));
   }
 
   kinesis(region?: string): KinesisClient {
-    return this.client('KINESIS', region, (config) => new KinesisClient(config));
+    return this.client('KINESIS', region, (config) => new (kinesisSdk().KinesisClient)(config));
   }
 
   /**
@@ -69,32 +70,32 @@ export class AwsClientFactory {
     return this.client(
       'KINESIS',
       region,
-      (config) => new KinesisClient({ ...config, cacheMiddleware: false, requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) }),
+      (config) => new (kinesisSdk().KinesisClient)({ ...config, cacheMiddleware: false, requestHandler: new NodeHttp2Handler({ disableConcurrentStreams: false }) }),
       { variant: 'http2' },
     );
   }
 
   dynamodbStreams(region?: string): DynamoDBStreamsClient {
-    return this.client('DYNAMODB_STREAMS', region, (config) => new DynamoDBStreamsClient(config));
+    return this.client('DYNAMODB_STREAMS', region, (config) => new (dynamodbStreamsSdk().DynamoDBStreamsClient)(config));
   }
 
   /** Tables (templates: the stream of a table, creating declared tables). */
   dynamodb(region?: string): DynamoDBClient {
-    return this.client('DYNAMODB', region, (config) => new DynamoDBClient(config));
+    return this.client('DYNAMODB', region, (config) => new (dynamodbSdk().DynamoDBClient)(config));
   }
 
   sns(region?: string): SNSClient {
-    return this.client('SNS', region, (config) => new SNSClient(config));
+    return this.client('SNS', region, (config) => new (snsSdk().SNSClient)(config));
   }
 
   s3(region?: string): S3Client {
-    return this.client('S3', region, (config) => new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined }));
+    return this.client('S3', region, (config) => new (s3Sdk().S3Client)({ ...config, forcePathStyle: config.endpoint !== undefined }));
   }
 
   lambda(region?: string): LambdaClient {
     // An invoker never retries: a repeated Invoke could run the function twice and would hide a throttle
     // from the caller's own backoff.
-    return this.client('LAMBDA', region, (config) => new LambdaClient({ ...config, maxAttempts: 1 }), { requestTimeout: 0 });
+    return this.client('LAMBDA', region, (config) => new (lambdaSdk().LambdaClient)({ ...config, maxAttempts: 1 }), { requestTimeout: 0 });
   }
 
   /** Destroys every client and closes pooled sockets. */

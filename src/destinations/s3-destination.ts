@@ -1,8 +1,9 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3BucketArn } from './destination-arn.js';
 import { PermanentDestinationError } from './destination-error.js';
 import type { DestinationTarget, QueuedDelivery } from './destination-target.js';
 import { withSignal } from '../aws/call-signal.js';
+import { s3Sdk } from '../aws/sdk-packages.js';
 
 /**
  * Writes a delivery to an S3 bucket as one JSON object, under the key fixed when it was queued (spec §3.7:
@@ -19,7 +20,7 @@ export class S3Destination implements DestinationTarget {
     const object = delivery.s3Object;
     if (!object) throw new PermanentDestinationError(`The delivery ${delivery.deliveryId} has no S3 object`, delivery.destinationArn);
     await this.s3.send(
-      withSignal(new PutObjectCommand({ Bucket: this.bucket.bucket, Key: object.key, Body: object.body, ContentType: 'application/json' }), signal),
+      withSignal(new (s3Sdk().PutObjectCommand)({ Bucket: this.bucket.bucket, Key: object.key, Body: object.body, ContentType: 'application/json' }), signal),
     );
   }
 }

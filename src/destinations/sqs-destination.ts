@@ -1,9 +1,10 @@
-import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsQueueArn } from './destination-arn.js';
 import { UnsupportedDestinationError } from './destination-error.js';
 import type { DestinationTarget, QueuedDelivery } from './destination-target.js';
 import { messageAttributesOf } from './message-attributes.js';
 import { withSignal } from '../aws/call-signal.js';
+import { sqsSdk } from '../aws/sdk-packages.js';
 
 /**
  * Delivers to a standard SQS queue: the record JSON (or a dead-letter event) is the message body (spec §3.7, §6.3).
@@ -23,7 +24,7 @@ export class SqsDestination implements DestinationTarget {
     if (this.queue.fifo) throw new UnsupportedDestinationError(this.queue.arn, 'FIFO queues are not supported as destinations');
     try {
       const url = await this.url(signal);
-      await this.sqs.send(withSignal(new SendMessageCommand({ QueueUrl: url, MessageBody: delivery.message, MessageAttributes: messageAttributesOf(delivery.messageAttributes) }), signal));
+      await this.sqs.send(withSignal(new (sqsSdk().SendMessageCommand)({ QueueUrl: url, MessageBody: delivery.message, MessageAttributes: messageAttributesOf(delivery.messageAttributes) }), signal));
     } catch (err) {
       this.queueUrl = undefined;
       throw err;
@@ -32,7 +33,7 @@ export class SqsDestination implements DestinationTarget {
 
   private url(signal?: AbortSignal): Promise<string> {
     this.queueUrl ??= this.sqs
-      .send(withSignal(new GetQueueUrlCommand({ QueueName: this.queue.queueName, QueueOwnerAWSAccountId: this.queue.accountId }), signal))
+      .send(withSignal(new (sqsSdk().GetQueueUrlCommand)({ QueueName: this.queue.queueName, QueueOwnerAWSAccountId: this.queue.accountId }), signal))
       .then((out) => {
         if (!out.QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${this.queue.arn}`);
         return out.QueueUrl;

@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Invoker, InvokeOptions, InvokeOutcome } from './invoker.js';
@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import { once } from '../runtime/lifecycle.js';
 import { InFlight } from '../runtime/in-flight.js';
 import { withSignal } from '../aws/call-signal.js';
+import { lambdaSdk } from '../aws/sdk-packages.js';
 
 /** Extra wait past the function timeout before the client gives up: the platform needs time to report it. */
 export const LAMBDA_CLIENT_TIMEOUT_MARGIN_MS = 1_000;
@@ -83,7 +84,7 @@ export class LambdaInvoker implements Invoker {
     const timeoutSeconds = this.definition.timeoutSeconds;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutSeconds * 1000 + LAMBDA_CLIENT_TIMEOUT_MARGIN_MS);
-    const command = new InvokeCommand({
+    const command = new (lambdaSdk().InvokeCommand)({
       FunctionName: this.target.functionName,
       ...(this.target.qualifier !== undefined ? { Qualifier: this.target.qualifier } : {}),
       InvocationType: 'RequestResponse',

@@ -1,8 +1,9 @@
-import { CreateQueueCommand, GetQueueUrlCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { DynamoDBClient, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ResourceLookup } from './template-resolver.js';
+import { dynamodbSdk, kinesisSdk, sqsSdk } from '../aws/sdk-packages.js';
 
 /** Clients of the configured endpoints (the emulators, or AWS). */
 export interface TemplateClients {
@@ -19,10 +20,10 @@ const ACTIVE_POLL_MS = 200;
 export function resourceLookup(clients: TemplateClients): ResourceLookup {
   return {
     async queueUrl(name) {
-      return (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl!;
+      return (await clients.sqs.send(new (sqsSdk().GetQueueUrlCommand)({ QueueName: name }))).QueueUrl!;
     },
     async tableStreamArn(name) {
-      const table = (await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table;
+      const table = (await clients.dynamodb.send(new (dynamodbSdk().DescribeTableCommand)({ TableName: name }))).Table;
       if (!table?.LatestStreamArn) throw Object.assign(new Error(`table ${name} has no stream (StreamSpecification)`), { name: 'NoStream' });
       return table.LatestStreamArn;
     },
@@ -49,32 +50,32 @@ export async function createMissingResources(
   for (const queue of declared.queues) {
     let url: string;
     try {
-      url = (await clients.sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: { ...queue.attributes } }))).QueueUrl!;
+      url = (await clients.sqs.send(new (sqsSdk().CreateQueueCommand)({ QueueName: queue.name, Attributes: { ...queue.attributes } }))).QueueUrl!;
       created.push(`queue ${queue.name}`);
     } catch (err) {
       // It exists with other attributes: it is used as it is.
       if ((err as Error).name !== 'QueueNameExists' && (err as Error).name !== 'QueueAlreadyExists') throw err;
-      url = (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue.name }))).QueueUrl!;
+      url = (await clients.sqs.send(new (sqsSdk().GetQueueUrlCommand)({ QueueName: queue.name }))).QueueUrl!;
     }
-    if (queue.redrivePolicy) await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { RedrivePolicy: queue.redrivePolicy } }));
+    if (queue.redrivePolicy) await clients.sqs.send(new (sqsSdk().SetQueueAttributesCommand)({ QueueUrl: url, Attributes: { RedrivePolicy: queue.redrivePolicy } }));
   }
   for (const stream of declared.streams) {
     try {
-      await clients.kinesis.send(new CreateStreamCommand({ StreamName: stream.name, ShardCount: stream.shardCount }));
+      await clients.kinesis.send(new (kinesisSdk().CreateStreamCommand)({ StreamName: stream.name, ShardCount: stream.shardCount }));
       created.push(`stream ${stream.name}`);
     } catch (err) {
       if ((err as Error).name !== 'ResourceInUseException') throw err;
     }
-    await until(async () => (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.name }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE', `stream ${stream.name}`);
+    await until(async () => (await clients.kinesis.send(new (kinesisSdk().DescribeStreamSummaryCommand)({ StreamName: stream.name }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE', `stream ${stream.name}`);
   }
   for (const table of declared.tables) {
     try {
-      await clients.dynamodb.send(new CreateTableCommand(table));
+      await clients.dynamodb.send(new (dynamodbSdk().CreateTableCommand)(table));
       created.push(`table ${table.TableName}`);
     } catch (err) {
       if ((err as Error).name !== 'ResourceInUseException') throw err;
     }
-    await until(async () => (await clients.dynamodb.send(new DescribeTableCommand({ TableName: table.TableName! }))).Table?.TableStatus === 'ACTIVE', `table ${table.TableName}`);
+    await until(async () => (await clients.dynamodb.send(new (dynamodbSdk().DescribeTableCommand)({ TableName: table.TableName! }))).Table?.TableStatus === 'ACTIVE', `table ${table.TableName}`);
   }
   return created;
 }
