@@ -316,7 +316,8 @@ export class ShardConsumer<R> {
       if (wantRead && t >= nextReadAt) {
         readStartedAtMs = Date.now();
         readOnlyAhead = !lanes.some((lane) => lane.wantsRecords(t));
-        reading = feed.fetch(halt);
+        // A tumbling window's lane reads only once its batch is done (see ShardLane.wantsRecords): no page ahead.
+        reading = feed.fetch(halt, { readAhead: readAhead && windowSeconds === 0 });
       }
 
       const inFlight = lanes.flatMap((lane) => (lane.step ? [lane.step] : []));

@@ -11,14 +11,24 @@ export interface FetchResult {
   readonly requestedAtMs: number;
 }
 
+export interface FetchOptions {
+  /**
+   * The consumer reads ahead of its running batch (the shard is behind): a polled feed whose read brings a full
+   * page starts the next read as soon as that page arrives, before building its events, so that reads follow one
+   * another as closely as a bare GetRecords loop's. The next fetch takes that page.
+   */
+  readonly readAhead?: boolean;
+}
+
 /**
  * What hands a shard's records to its consumer, in shard order: GetRecords pull ({@link ShardFetcher}) or
  * SubscribeToShard push ({@link ShardPushFeed}). The consumer asks for the next records only when a lane wants
- * them, so a feed holds at most one read (a pushed stream is not read from meanwhile and pauses).
+ * them, so a feed holds at most one read, and one page read ahead (a pushed stream is not read from meanwhile
+ * and pauses).
  */
 export interface ShardFeed {
   /** The next records; undefined when `signal` aborted first. Errors are retried inside and never thrown. */
-  fetch(signal: AbortSignal): Promise<FetchResult | undefined>;
+  fetch(signal: AbortSignal, options?: FetchOptions): Promise<FetchResult | undefined>;
   /** The shard is closed and fully read. */
   readonly ended: boolean;
   /** A fetch waits for records to arrive (push): the consumer asks again at once instead of pausing when caught up. */

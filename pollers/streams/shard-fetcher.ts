@@ -2,12 +2,15 @@ import type { Logger } from '../../src/observability/logger.js';
 import type { MappingLabels, Metrics } from '../../src/observability/metrics.js';
 import { compareSequenceNumbers } from '../../src/checkpoints/sequence-number.js';
 import { ERROR_BACKOFF, UNREACHABLE_BACKOFF, exponentialDelayMs, sleep, type ExponentialBackoff } from '../../src/runtime/backoff.js';
-import type { IteratorPosition, ShardReader, ShardReaderErrorKind } from './shard-reader.js';
+import type { IteratorPosition, ShardReader, ShardReaderErrorKind, ShardReadResult } from './shard-reader.js';
 import type { StreamEventBuilder, StreamRecord } from './stream-event-builder.js';
 import { buildStreamRecord } from './build-stream-record.js';
-import type { FetchResult, ShardFeed } from './shard-feed.js';
+import type { FetchOptions, FetchResult, ShardFeed } from './shard-feed.js';
 
 export type { FetchResult };
+
+/** A GetRecords call as it ended: its page, or what it threw (handled where the page is taken). */
+type PageRead<R> = { readonly result: ShardReadResult<R>; readonly requestedAtMs: number } | { readonly error: unknown };
 
 export interface ShardFetcherOptions<R> {
   readonly reader: ShardReader<R>;
@@ -58,6 +61,8 @@ export class ShardFetcher<R> implements ShardFeed {
   private limit: number;
   /** An iterator was taken from the start position at least once. */
   private startTaken = false;
+  /** The next page, asked for while the last one was being built (see {@link FetchOptions.readAhead}). */
+  private nextPage: Promise<PageRead<R>> | undefined;
   private readonly random: () => number;
 
   constructor(private readonly options: ShardFetcherOptions<R>) {
@@ -73,14 +78,16 @@ export class ShardFetcher<R> implements ShardFeed {
   }
 
   /** Reads once; undefined when `signal` aborted first. Errors are retried here and never thrown. */
-  async fetch(signal: AbortSignal): Promise<FetchResult | undefined> {
+  async fetch(signal: AbortSignal, options: FetchOptions = {}): Promise<FetchResult | undefined> {
     const { reader, shardId, metrics, labels, logger } = this.options;
     while (!signal.aborted) {
       try {
-        this.iterator ??= await reader.getIterator(shardId, this.position(), signal);
-        const requestedAtMs = (this.options.now ?? Date.now)();
-        const result = await reader.getRecords(this.iterator, this.limit, signal);
+        const page = await this.takePage(signal);
+        if ('error' in page) throw page.error;
+        const { result, requestedAtMs } = page;
         this.failures = 0;
+        // A full page says more is waiting: the next one is read while this one is built into events.
+        if (options.readAhead && result.nextIterator !== null && result.records.length >= this.limit) this.nextPage = this.readPage(result.nextIterator, signal);
         const read = result.records.map((record) => this.build(record));
         let records = read;
         if (this.trimmedAfter !== undefined && read.length > 0) {
@@ -150,12 +157,32 @@ export class ShardFetcher<R> implements ShardFeed {
     return undefined;
   }
 
+  /** The page read ahead, or a new read from the current iterator (taken first when there is none). */
+  private async takePage(signal: AbortSignal): Promise<PageRead<R>> {
+    const ahead = this.nextPage;
+    this.nextPage = undefined;
+    if (ahead) return ahead;
+    this.iterator ??= await this.options.reader.getIterator(this.options.shardId, this.position(), signal);
+    return this.readPage(this.iterator, signal);
+  }
+
+  /** One GetRecords call; never rejects, so a page read ahead that nobody takes fails silently. */
+  private readPage(iterator: string, signal: AbortSignal): Promise<PageRead<R>> {
+    const requestedAtMs = (this.options.now ?? Date.now)();
+    return this.options.reader.getRecords(iterator, this.limit, signal).then(
+      (result) => ({ result, requestedAtMs }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
   private build(record: R): StreamRecord {
     return buildStreamRecord(record, this.options.shardId, this.options);
   }
 
-  /** Nothing is held open between reads. */
-  close(): void {}
+  /** Nothing is held open between reads; a page read ahead ends with the signal it was asked with. */
+  close(): void {
+    this.nextPage = undefined;
+  }
 
   private position(): IteratorPosition {
     if (this.lastSequenceNumber !== undefined) return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber };

@@ -26,6 +26,8 @@ class MemoryShard implements ShardReader<string> {
   /** The limit of every GetRecords call, failed ones included. */
   readonly limits: number[] = [];
   readonly failNext: string[] = [];
+  /** Iterator → error name: the next GetRecords from that iterator throws it. */
+  readonly failIterators = new Map<string, string>();
   staleBefore: { generation: number; error: string } | undefined;
   private generation = 0;
 
@@ -53,7 +55,8 @@ class MemoryShard implements ShardReader<string> {
   async getRecords(iterator: string, limit: number): Promise<ShardReadResult<string>> {
     this.iteratorsRead.push(iterator);
     this.limits.push(limit);
-    const failure = this.failNext.shift();
+    const failure = this.failNext.shift() ?? this.failIterators.get(iterator);
+    this.failIterators.delete(iterator);
     if (failure) throw serviceError(failure);
     const [generation, index] = iterator.split(':').map(Number) as [number, number];
     if (this.staleBefore && generation < this.staleBefore.generation) throw serviceError(this.staleBefore.error);
@@ -279,6 +282,61 @@ describe('readRetryBackoff', () => {
     expect(longest('other')).toBe(30_000);
     expect(longest('not_found')).toBe(30_000);
     expect(exponentialDelayMs(readRetryBackoff('unreachable'), 1, () => 0)).toBe(500);
+  });
+});
+
+describe('ShardFetcher reading ahead', () => {
+  it('asks for the next page as soon as a full page arrives, and the next fetch takes it: every page read once, in order', async () => {
+    const shard = new MemoryShard(seqs(5), true, 2);
+    const fetcher = fetcherOf(shard);
+    const signal = AbortSignal.timeout(5_000);
+
+    const first = await fetcher.fetch(signal, { readAhead: true });
+
+    expect(first?.records.map((record) => record.sequenceNumber)).toEqual(['100', '101']);
+    expect(shard.iteratorsRead).toEqual(['1:0', '1:2']);
+    const seen: string[] = [];
+    while (!fetcher.ended) seen.push(...((await fetcher.fetch(signal, { readAhead: true }))?.records ?? []).map((record) => record.sequenceNumber));
+    expect(seen).toEqual(['102', '103', '104']);
+    // The last page was not full: nothing was read after it.
+    expect(shard.iteratorsRead).toEqual(['1:0', '1:2', '1:4']);
+  });
+
+  it('reads no page ahead unless asked, nor after a page that was not full', async () => {
+    const shard = new MemoryShard(seqs(3), false, 2);
+    const fetcher = fetcherOf(shard);
+    await fetcher.fetch(AbortSignal.timeout(5_000));
+    expect(shard.iteratorsRead).toEqual(['1:0']);
+    await fetcher.fetch(AbortSignal.timeout(5_000), { readAhead: true });
+    expect(shard.iteratorsRead).toEqual(['1:0', '1:2']);
+  });
+
+  it('takes a new iterator after the last record handed out when the page read ahead found its iterator expired', async () => {
+    const shard = new MemoryShard(seqs(5), true, 2);
+    shard.failIterators.set('1:2', 'ExpiredIteratorException');
+    const fetcher = fetcherOf(shard);
+    const signal = AbortSignal.timeout(5_000);
+
+    const seen: string[] = [];
+    while (!fetcher.ended) seen.push(...((await fetcher.fetch(signal, { readAhead: true }))?.records ?? []).map((record) => record.sequenceNumber));
+
+    expect(seen).toEqual(['100', '101', '102', '103', '104']);
+    expect(shard.positions).toEqual([{ type: 'TRIM_HORIZON' }, { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: '101' }]);
+  });
+
+  it('retries a page read ahead that failed from the same iterator, after the backoff', async () => {
+    const shard = new MemoryShard(seqs(5), true, 2);
+    shard.failIterators.set('1:2', 'InternalFailure');
+    const metrics = new Metrics({ collectProcessMetrics: false });
+    const fetcher = fetcherOf(shard, { type: 'TRIM_HORIZON' }, undefined, { metrics });
+    const signal = AbortSignal.timeout(5_000);
+
+    const seen: string[] = [];
+    while (!fetcher.ended) seen.push(...((await fetcher.fetch(signal, { readAhead: true }))?.records ?? []).map((record) => record.sequenceNumber));
+
+    expect(seen).toEqual(['100', '101', '102', '103', '104']);
+    expect(shard.iteratorsRead).toEqual(['1:0', '1:2', '1:2', '1:4']);
+    expect((await metrics.pollingErrors.get()).values.map((value) => value.value)).toEqual([1]);
   });
 });
 
