@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 /**
  * The AWS SDK client packages, each loaded the first time the service uses it. A package takes 40–80 ms and
  * 3–5 MB to load, and a service whose mappings read one kind of source needs one or two of the seven: loading
- * them all made every start 0.3 s slower and every process 20 MB bigger. Modules import only types from the
+ * them all made every start about 0.2 s slower and every process 5–20 MB bigger. Modules import only types from the
  * packages and take their commands from here.
  *
  * `require` returns the same module instance an `import` of the package does (Node loads the packages' CommonJS
