@@ -29,9 +29,10 @@ export type RunResult = RunOutcome & {
 };
 
 type RunOutcome =
-  | { readonly kind: 'result'; readonly payload: string }
+  /** `runMs`: how long the environment spent on the event, measured inside it (no wait for this thread counted). */
+  | { readonly kind: 'result'; readonly payload: string; readonly runMs: number }
   /** The handler failed; the environment is still usable. */
-  | { readonly kind: 'error'; readonly error: LambdaErrorObject }
+  | { readonly kind: 'error'; readonly error: LambdaErrorObject; readonly runMs: number }
   /** The event was not JSON; the handler did not run. */
   | { readonly kind: 'bad_request'; readonly message: string }
   /** The invocation ran past its timeout; the worker was terminated. */
@@ -173,10 +174,10 @@ export class ExecutionEnvironment {
         void this.terminate();
         return;
       case 'result':
-        if (this.pending?.requestId === message.requestId) this.finishRun({ kind: 'result', payload: message.payload });
+        if (this.pending?.requestId === message.requestId) this.finishRun({ kind: 'result', payload: message.payload, runMs: message.runMs });
         return;
       case 'error':
-        if (this.pending?.requestId === message.requestId) this.finishRun({ kind: 'error', error: message.error });
+        if (this.pending?.requestId === message.requestId) this.finishRun({ kind: 'error', error: message.error, runMs: message.runMs });
         return;
       case 'bad_request':
         if (this.pending?.requestId === message.requestId) this.finishRun({ kind: 'bad_request', message: message.message });

@@ -41,9 +41,9 @@ export type WorkerMessage =
   /** The module failed to load or the export is not a function; the worker is useless. */
   | { readonly type: 'init_error'; readonly error: LambdaErrorObject }
   /** The handler returned; `payload` is the result as JSON text. */
-  | { readonly type: 'result'; readonly requestId: string; readonly payload: string }
+  | { readonly type: 'result'; readonly requestId: string; readonly payload: string; readonly runMs: number }
   /** The handler threw or rejected; the worker stays usable. */
-  | { readonly type: 'error'; readonly requestId: string; readonly error: LambdaErrorObject }
+  | { readonly type: 'error'; readonly requestId: string; readonly error: LambdaErrorObject; readonly runMs: number }
   /** The event was not JSON; the handler did not run. */
   | { readonly type: 'bad_request'; readonly requestId: string; readonly message: string }
   /** An uncaught exception or unhandled rejection: the worker exits right after this message. */

@@ -156,6 +156,9 @@ function runHandler(handler: Handler, event: unknown, message: InvokeMessage): P
 }
 
 async function invoke(handler: Handler, message: InvokeMessage): Promise<WorkerMessage> {
+  const started = performance.now();
+  /** Time the environment spent on this event; the pool weighs waiting for a busy environment with it. */
+  const runMs = (): number => performance.now() - started;
   let event: unknown;
   try {
     event = JSON.parse(message.payload);
@@ -166,16 +169,16 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<WorkerM
   try {
     result = await runHandler(handler, event, message);
   } catch (err) {
-    return { type: 'error', requestId: message.requestId, error: errorObjectOf(err) };
+    return { type: 'error', requestId: message.requestId, error: errorObjectOf(err), runMs: runMs() };
   }
   let payload: string;
   try {
     payload = JSON.stringify(result === undefined ? null : result) ?? 'null';
   } catch {
     // The Node.js runtime's words when the result cannot be serialised.
-    return { type: 'error', requestId: message.requestId, error: errorObjectOf(new Error('Unable to stringify response body')) };
+    return { type: 'error', requestId: message.requestId, error: errorObjectOf(new Error('Unable to stringify response body')), runMs: runMs() };
   }
-  return { type: 'result', requestId: message.requestId, payload };
+  return { type: 'result', requestId: message.requestId, payload, runMs: runMs() };
 }
 
 const loaded = await loadHandler();

@@ -151,11 +151,11 @@ export class ModuleInvoker implements Invoker {
       }
       switch (result.kind) {
         case 'result':
-          this.pool.release(environment);
+          this.pool.release(environment, result.runMs);
           if (Buffer.byteLength(result.payload) > MAX_RESPONSE_PAYLOAD_BYTES) return functionErrorOutcome(responseTooLargeErrorObject(), base());
           return { kind: 'success', payload: result.payload, ...base() };
         case 'error':
-          this.pool.release(environment);
+          this.pool.release(environment, result.runMs);
           return functionErrorOutcome(result.error, base());
         case 'bad_request':
           this.pool.release(environment);

@@ -33,11 +33,10 @@ async function take(pool: WorkerPool): Promise<ExecutionEnvironment> {
   return acquired.environment;
 }
 
-/** One invocation that held its environment for `holdMs`. */
-async function invokeFor(pool: WorkerPool, advance: (ms: number) => void, holdMs: number): Promise<void> {
+/** One invocation whose environment spent `runMs` on the event. */
+async function invokeFor(pool: WorkerPool, runMs: number): Promise<void> {
   const environment = await take(pool);
-  advance(holdMs);
-  pool.release(environment);
+  pool.release(environment, runMs);
 }
 
 describe('WorkerPool', () => {
@@ -58,8 +57,8 @@ describe('WorkerPool', () => {
   });
 
   it('after short invocations, hands a busy environment to the next invocation when it is released instead of starting one', async () => {
-    const { pool, created, advance } = poolOfFakes();
-    await invokeFor(pool, advance, 1);
+    const { pool, created } = poolOfFakes();
+    await invokeFor(pool, 1);
     const busy = await take(pool);
     const waiting = take(pool);
     pool.release(busy);
@@ -67,9 +66,22 @@ describe('WorkerPool', () => {
     expect(created()).toBe(1);
   });
 
-  it('starts a new environment when no busy one is released within a tenth of a start', async () => {
+  it('weighs a wait by the time the environment spent on the event, not by how long this thread took to see the answer', async () => {
     const { pool, created, advance } = poolOfFakes();
-    await invokeFor(pool, advance, 1);
+    const first = await take(pool);
+    // Seen from here the invocation held its environment for half a start; inside it the handler ran 1 ms.
+    advance(ASSUMED_START_MS / 2);
+    pool.release(first, 1);
+    const busy = await take(pool);
+    const waiting = take(pool);
+    pool.release(busy, 1);
+    expect(await waiting).toBe(busy);
+    expect(created()).toBe(1);
+  });
+
+  it('starts a new environment when no busy one is released within a tenth of a start', async () => {
+    const { pool, created } = poolOfFakes();
+    await invokeFor(pool, 1);
     const busy = await take(pool);
     const other = await take(pool);
     expect(other).not.toBe(busy);
@@ -77,9 +89,9 @@ describe('WorkerPool', () => {
   });
 
   it('queues invocations behind busy environments only while their expected wait stays within a tenth of a start', async () => {
-    const { pool, created, advance } = poolOfFakes();
+    const { pool, created } = poolOfFakes();
     // Starting the fake took 0 ms: the average start time is now 80 ms, so expected waits up to 8 ms queue.
-    await invokeFor(pool, advance, 3);
+    await invokeFor(pool, 3);
     const busy = await take(pool);
     // Expected waits 3, 6, 9, 12 ms: the first two queue, the others start environments at once.
     const queued = Array.from({ length: 4 }, () => take(pool));
@@ -91,8 +103,8 @@ describe('WorkerPool', () => {
   });
 
   it('starts a new environment at once when the expected wait is more than a tenth of what starting one takes', async () => {
-    const { pool, created, advance } = poolOfFakes();
-    await invokeFor(pool, advance, (ASSUMED_START_MS / START_TO_WAIT_RATIO) * 2);
+    const { pool, created } = poolOfFakes();
+    await invokeFor(pool, (ASSUMED_START_MS / START_TO_WAIT_RATIO) * 2);
     const busy = await take(pool);
     const waiting = take(pool);
     pool.release(busy);
@@ -101,8 +113,8 @@ describe('WorkerPool', () => {
   });
 
   it('never hands out an environment that died while busy', async () => {
-    const { pool, created, advance } = poolOfFakes();
-    await invokeFor(pool, advance, 1);
+    const { pool, created } = poolOfFakes();
+    await invokeFor(pool, 1);
     const busy = await take(pool);
     const waiting = take(pool);
     await busy.terminate();
@@ -112,8 +124,8 @@ describe('WorkerPool', () => {
   });
 
   it('gives waiting invocations nothing once closed', async () => {
-    const { pool, created, advance } = poolOfFakes();
-    await invokeFor(pool, advance, 1);
+    const { pool, created } = poolOfFakes();
+    await invokeFor(pool, 1);
     const busy = await take(pool);
     const waiting = pool.acquire();
     await pool.close();
@@ -141,13 +153,13 @@ describe('WorkerPool', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(created).toBe(2);
     // A release goes to the longest waiting invocation, which then starts nothing.
-    pool.release(first);
+    pool.release(first, 1);
     expect(await burst[2]!).toBe(first);
     starts[1]!();
     const second = await burst[1]!;
     expect(second).not.toBe(first);
     // The last one, with short invocations known now, waits for a release rather than starting a third.
-    pool.release(first);
+    pool.release(first, 1);
     expect(await burst[3]!).toBe(first);
     expect(created).toBe(2);
     await pool.close();
