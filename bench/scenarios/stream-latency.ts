@@ -12,6 +12,12 @@ import { waitFor } from '../../test/harness/wait-for.js';
 const SAMPLES = 15;
 /** The longest pause between two writes when the idle interval is 0. */
 const MIN_SPACING_MS = 200;
+/**
+ * Both sides poll this long before the first sample. V8 optimises the read path of a freshly started process only
+ * after some hundreds of reads: at the 0 ms interval the service's p50 was 32–40 ms in its first seconds and 19–20 ms
+ * after 15 s of polling, while the bare loop runs in the bench process, already warm from the writes before it.
+ */
+const WARM_UP_MS = 10_000;
 
 /**
  * Write → handler start of {@link SAMPLES} single records on the caught-up shard the service reads, each written after a
@@ -42,7 +48,7 @@ export async function writeToHandlerStartMs(service: ServiceUnderTest, stream: B
 /**
  * Write → handler start for single records on a caught-up shard (one shard, LATEST), records written at random
  * points of the poll cycle: the service with `streams.idlePollIntervalMs` = the interval under test beside a bare
- * GetRecords loop that pauses the same interval after an empty read.
+ * GetRecords loop that pauses the same interval after an empty read, each sampled after {@link WARM_UP_MS} of polling.
  */
 function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): BenchScenario {
   const label = source === 'kinesis' ? 'Kinesis' : 'DynamoDB Streams';
@@ -67,7 +73,7 @@ function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): Ben
         });
         let esm: number[];
         try {
-          esm = await writeToHandlerStartMs(service, stream, { maxSpacingMs: Math.max(idleIntervalMs, MIN_SPACING_MS), settleMs: idleIntervalMs + 200 });
+          esm = await writeToHandlerStartMs(service, stream, { maxSpacingMs: Math.max(idleIntervalMs, MIN_SPACING_MS), settleMs: WARM_UP_MS });
         } finally {
           await service.stop();
         }
@@ -88,6 +94,7 @@ function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): Ben
             if (out.payloads.length === 0 && idleIntervalMs > 0) await sleep(idleIntervalMs, stop.signal);
           }
         })();
+        await sleep(WARM_UP_MS);
         for (let sample = 0; sample < SAMPLES; sample++) {
           await spacing();
           pending += 1;
