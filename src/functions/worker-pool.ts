@@ -45,7 +45,7 @@ interface Waiter {
  * environments start at once as the machine has cores, and at least {@link MIN_CONCURRENT_STARTS} (each start keeps
  * a core busy): a burst of first invocations — 16 shards starting together — waits for the first environments,
  * and with a short handler is served by them, instead of starting 16 worker threads that slow each other down. An invocation still always runs alone in its environment; only
- * how many environments exist changes (a no-op handler at concurrency 16 needs two or three, not sixteen).
+ * how many environments exist changes (a no-op handler at concurrency 16 runs on the four or five its first invocations started, not sixteen).
  */
 export class WorkerPool {
   /** Idle environments; the last one is the warmest. */
