@@ -100,6 +100,8 @@ export class SqsPoller implements Poller {
     metrics.pollers.set(this.labels, 0);
     metrics.concurrentInvocations.set(this.labels, 0);
     this.supervisor = this.supervise(setup).catch((err: unknown) => logger.error({ err }, 'sqs_supervisor_crashed'));
+    // The function's module loads while the first messages are received, not after.
+    fn.prepare();
     this.unregisterActivity = this.context.activity?.register(mapping.UUID, { pending: (_sinceMs, signal) => pendingWorkOf(setup, signal) });
     logger.info(
       {

@@ -151,6 +151,8 @@ export class StreamPoller<R> implements Poller {
       false,
     ).catch((err: unknown) => this.logger.error({ err }, 'lease_renew_loop_failed'));
     this.unregisterActivity = this.context.activity?.register(this.context.mapping.UUID, { pending: (sinceMs) => this.pendingWork(sinceMs) });
+    // The function's module loads while the leases are taken and the first pages read, not after.
+    this.context.fn.prepare();
     this.logger.info({ streamArn: this.source.streamArn, workerId: this.context.workerId, timings: this.timings }, 'stream_poller_started');
   }
 

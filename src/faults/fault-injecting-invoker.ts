@@ -58,6 +58,10 @@ export class FaultInjectingInvoker implements Invoker {
   startupAllowanceMs(): number {
     return this.inner.startupAllowanceMs?.() ?? 0;
   }
+
+  prepare(): void {
+    this.inner.prepare?.();
+  }
 }
 
 function injectedErrorMessage(faults: FunctionFaults): string {

@@ -76,6 +76,12 @@ export interface Invoker {
    * add it to the timeout. Absent: 0.
    */
   startupAllowanceMs?(): number;
+  /**
+   * Initialises an execution environment ahead of the first invocation when none exists, as Lambda may for
+   * on-demand functions, so that a poller's first batch does not wait for the module to load. Absent: nothing to
+   * prepare (remote targets).
+   */
+  prepare?(): void;
 }
 
 /** True when the outcome counts as a function error for retry and bisect purposes (errors and timeouts). */

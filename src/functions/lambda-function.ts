@@ -51,6 +51,14 @@ export class LambdaFunction {
     return this.invoker.startupAllowanceMs?.() ?? 0;
   }
 
+  /**
+   * Called when a mapping of this function starts polling: its target may initialise an execution environment
+   * before the first batch (see Invoker.prepare). Not for a function that may not run (reserved concurrency 0).
+   */
+  prepare(): void {
+    if (this.definition.reservedConcurrency !== 0) this.invoker.prepare?.();
+  }
+
   /** Invocations that could start now without being throttled (Infinity when unreserved). */
   get freeConcurrency(): number {
     const reserved = this.definition.reservedConcurrency;

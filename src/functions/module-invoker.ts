@@ -101,6 +101,10 @@ export class ModuleInvoker implements Invoker {
     return this.pool.idleCount > 0 ? 0 : this.initTimeoutMs;
   }
 
+  prepare(): void {
+    if (!this.closing) this.pool.prepare();
+  }
+
   invoke(payload: string, options: InvokeOptions = {}): Promise<InvokeOutcome> {
     return this.inFlight.track(this.run(payload, options.requestId ?? randomUUID(), options));
   }

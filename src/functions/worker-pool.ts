@@ -61,6 +61,8 @@ export class WorkerPool {
   private averageStartMs = ASSUMED_START_MS;
   /** Environments starting now. */
   private starting = 0;
+  /** A start begun by {@link prepare} that no invocation has taken yet. */
+  private unclaimedStart: Promise<AcquireResult> | undefined;
   private closed = false;
 
   constructor(
@@ -91,6 +93,13 @@ export class WorkerPool {
       if (this.closed) throw new Error('the execution environments were closed while the invocation waited for one');
       const warm = this.takeIdle();
       if (warm) return this.handOut(warm);
+      const prepared = this.claimPreparedStart();
+      if (prepared) {
+        const result = await prepared;
+        if (result.kind === 'ready') return result;
+        // The init that began before this invocation failed: the invocation runs an init of its own, as on Lambda.
+        continue;
+      }
       const expectedWaitMs = this.expectedWaitMs();
       if (expectedWaitMs !== undefined && expectedWaitMs * START_TO_WAIT_RATIO <= this.averageStartMs) {
         const released = await this.awaitRelease(this.averageStartMs / START_TO_WAIT_RATIO);
@@ -101,6 +110,29 @@ export class WorkerPool {
       const released = await this.awaitRelease(undefined);
       if (released) return this.handOut(released);
     }
+  }
+
+  /**
+   * Starts an environment ahead of the first invocation when there is none, as Lambda may initialise one before an
+   * invocation comes: the function's module is loaded while its event source is still being read. The first
+   * invocation takes it, waiting for the rest of its start; unused, it is reaped as any idle environment. If its
+   * init fails, the next invocation runs one of its own, and gets that one's result.
+   */
+  prepare(): void {
+    if (this.closed || this.environments.size > 0 || this.unclaimedStart) return;
+    const start = this.start();
+    this.unclaimedStart = start;
+    const unclaimed = (): boolean => {
+      if (this.unclaimedStart !== start) return false;
+      this.unclaimedStart = undefined;
+      return true;
+    };
+    void start.then(
+      (result) => {
+        if (unclaimed() && result.kind === 'ready') this.release(result.environment);
+      },
+      () => unclaimed(),
+    );
   }
 
   /**
@@ -139,6 +171,12 @@ export class WorkerPool {
     for (const waiter of [...this.waiters]) this.dropWaiter(waiter, undefined);
     this.idle.length = 0;
     await Promise.all([...this.environments].map((environment) => environment.terminate()));
+  }
+
+  private claimPreparedStart(): Promise<AcquireResult> | undefined {
+    const start = this.unclaimedStart;
+    this.unclaimedStart = undefined;
+    return start;
   }
 
   private takeIdle(): ExecutionEnvironment | undefined {

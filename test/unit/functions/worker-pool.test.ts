@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionEnvironment } from '../../../src/functions/execution-environment.js';
+import type { ExecutionEnvironment, InitResult } from '../../../src/functions/execution-environment.js';
 import { ASSUMED_START_MS, START_TO_WAIT_RATIO, WorkerPool } from '../../../src/functions/worker-pool.js';
 
-/** A stand-in environment: ready at once (or when `ready` resolves), alive until terminated. */
-function fakeEnvironment(id: number, ready: Promise<unknown> = Promise.resolve()): ExecutionEnvironment {
+/** A stand-in environment: ready at once (or when `ready` resolves), alive until terminated; `init` says how its start ends. */
+function fakeEnvironment(id: number, ready: Promise<unknown> = Promise.resolve(), init: InitResult = { kind: 'ready' }): ExecutionEnvironment {
   let alive = true;
   return {
     id,
-    ready: ready.then(() => ({ kind: 'ready' })),
+    ready: ready.then(() => init),
     get alive() {
       return alive;
     },
@@ -31,6 +31,15 @@ async function take(pool: WorkerPool): Promise<ExecutionEnvironment> {
   const acquired = await pool.acquire();
   if (acquired.kind !== 'ready') throw new Error(`not ready: ${acquired.kind}`);
   return acquired.environment;
+}
+
+/** Resolves once `condition` holds; fails the test after a second. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 1_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 1 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /** One invocation whose environment spent `runMs` on the event. */
@@ -133,6 +142,67 @@ describe('WorkerPool', () => {
     // The waiter is let go with an error (the invoker reports it as an invoke error); no environment starts after close.
     await expect(waiting).rejects.toThrow(/closed/);
     expect(created()).toBe(1);
+  });
+
+  it('prepares one environment before any invocation; the first invocation takes it, and no second is prepared', async () => {
+    const { pool, created } = poolOfFakes();
+    pool.prepare();
+    expect(created()).toBe(1);
+    await until(() => pool.idleCount === 1);
+    pool.prepare();
+    const first = await take(pool);
+    expect((first as unknown as { id: number }).id).toBe(1);
+    pool.prepare();
+    expect(created()).toBe(1);
+  });
+
+  it('an invocation that comes while the prepared environment starts waits for it rather than starting another', async () => {
+    const starts: (() => void)[] = [];
+    let created = 0;
+    const pool = new WorkerPool(() => fakeEnvironment(++created, new Promise<void>((resolve) => starts.push(resolve))), 60_000, () => 0);
+    pool.prepare();
+    const invocation = take(pool);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(created).toBe(1);
+    starts[0]!();
+    expect((await invocation as unknown as { id: number }).id).toBe(1);
+    expect(created).toBe(1);
+    expect(pool.idleCount).toBe(0);
+  });
+
+  it('when the prepared init fails, the invocation runs an init of its own and gets its result', async () => {
+    const importError: InitResult = { kind: 'init_error', error: { errorType: 'Runtime.ImportModuleError', errorMessage: 'boom' } };
+    for (const arrives of ['after the failure', 'during the prepared start'] as const) {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let created = 0;
+      const pool = new WorkerPool(() => (++created === 1 ? fakeEnvironment(created, gate, importError) : fakeEnvironment(created)), 60_000, () => 0);
+      pool.prepare();
+      if (arrives === 'after the failure') {
+        release();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const invocation = take(pool);
+      release();
+      expect((await invocation as unknown as { id: number }).id).toBe(2);
+      expect(created).toBe(2);
+    }
+  });
+
+  it('reaps a prepared environment that no invocation took, as any idle one', async () => {
+    let created = 0;
+    const pool = new WorkerPool(() => fakeEnvironment(++created), 20);
+    pool.prepare();
+    await until(() => pool.idleCount === 1);
+    await until(() => pool.size === 0);
+    expect(created).toBe(1);
+  });
+
+  it('prepares nothing once closed', async () => {
+    const { pool, created } = poolOfFakes();
+    await pool.close();
+    pool.prepare();
+    expect(created()).toBe(0);
   });
 
   it('starts at most as many environments at once as allowed; a burst waits and is served by the first ones', async () => {
