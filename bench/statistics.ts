@@ -23,3 +23,18 @@ export function percentile(values: readonly number[], p: number): number {
 export function per10k(value: number, records: number): number {
   return (value * 10_000) / records;
 }
+
+/**
+ * `count` pauses evenly spread over `spanMs` (the middle of each of `count` equal slices), in random order. Writes
+ * made after them fall at every point of a poll cycle in equal measure, so a median over a few of them does not
+ * depend on where in the cycle a run happened to write (with purely random pauses the median of 15 moved by
+ * ±150 ms between runs at a 1 s interval).
+ */
+export function evenlySpreadPauses(count: number, spanMs: number): number[] {
+  const pauses = Array.from({ length: count }, (_, slice) => ((slice + 0.5) * spanMs) / count);
+  for (let i = pauses.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [pauses[i], pauses[j]] = [pauses[j]!, pauses[i]!];
+  }
+  return pauses;
+}

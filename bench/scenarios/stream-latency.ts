@@ -4,11 +4,11 @@ import type { BenchScenario, RunFigures, ScenarioContext } from '../scenario.js'
 import { shardApi } from '../baselines/stream-get-records-loop.js';
 import { epochMs } from '../process-sampler.js';
 import { ServiceUnderTest } from '../service-under-test.js';
-import { percentile } from '../statistics.js';
+import { evenlySpreadPauses, percentile } from '../statistics.js';
 import { createStream, type BenchStream } from '../stream-bench.js';
 import { waitFor } from '../../test/harness/wait-for.js';
 
-/** Single records written per measurement, each at a random point of the poll cycle. */
+/** Single records written per measurement, at points spread evenly over the poll cycle. */
 const SAMPLES = 15;
 /** The longest pause between two writes when the idle interval is 0. */
 const MIN_SPACING_MS = 200;
@@ -20,8 +20,8 @@ const MIN_SPACING_MS = 200;
 const WARM_UP_MS = 10_000;
 
 /**
- * Write → handler start of {@link SAMPLES} single records on the caught-up shard the service reads, each written after a
- * random pause of up to `maxSpacingMs` (so at a random point of a poll cycle); ms per record.
+ * Write → handler start of {@link SAMPLES} single records on the caught-up shard the service reads, each written after
+ * one of {@link SAMPLES} pauses spread evenly over `maxSpacingMs` (so at every point of a poll cycle alike); ms per record.
  */
 export async function writeToHandlerStartMs(service: ServiceUnderTest, stream: BenchStream, timing: { maxSpacingMs: number; settleMs: number }): Promise<number[]> {
   const esm: number[] = [];
@@ -35,8 +35,8 @@ export async function writeToHandlerStartMs(service: ServiceUnderTest, stream: B
   );
   await sleep(timing.settleMs);
   let seen = service.invocations().length;
-  for (let sample = 0; sample < SAMPLES; sample++) {
-    await sleep(Math.random() * timing.maxSpacingMs);
+  for (const pause of evenlySpreadPauses(SAMPLES, timing.maxSpacingMs)) {
+    await sleep(pause);
     await stream.write(1, true);
     const invocation = await waitFor(() => service.invocations()[seen], { timeoutMs: 30_000, intervalMs: 5, message: 'record not delivered' });
     seen = service.invocations().length;
@@ -46,8 +46,8 @@ export async function writeToHandlerStartMs(service: ServiceUnderTest, stream: B
 }
 
 /**
- * Write → handler start for single records on a caught-up shard (one shard, LATEST), records written at random
- * points of the poll cycle: the service with `streams.idlePollIntervalMs` = the interval under test beside a bare
+ * Write → handler start for single records on a caught-up shard (one shard, LATEST), records written at points
+ * spread evenly over the poll cycle: the service with `streams.idlePollIntervalMs` = the interval under test beside a bare
  * GetRecords loop that pauses the same interval after an empty read, each sampled after {@link WARM_UP_MS} of polling.
  */
 function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): BenchScenario {
@@ -61,7 +61,7 @@ function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): Ben
       { key: 'max', label: `latency max of ${SAMPLES} samples`, unit: 'ms', better: 'lower' },
     ],
     async run({ servers, clients, profileDir }: ScenarioContext): Promise<RunFigures> {
-      const spacing = () => sleep(Math.random() * Math.max(idleIntervalMs, MIN_SPACING_MS));
+      const maxSpacingMs = Math.max(idleIntervalMs, MIN_SPACING_MS);
       const stream = await createStream(source, clients, 1);
       try {
         const service = await ServiceUnderTest.start({
@@ -73,7 +73,7 @@ function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): Ben
         });
         let esm: number[];
         try {
-          esm = await writeToHandlerStartMs(service, stream, { maxSpacingMs: Math.max(idleIntervalMs, MIN_SPACING_MS), settleMs: WARM_UP_MS });
+          esm = await writeToHandlerStartMs(service, stream, { maxSpacingMs, settleMs: WARM_UP_MS });
         } finally {
           await service.stop();
         }
@@ -95,8 +95,8 @@ function streamLatency(source: BenchStream['kind'], idleIntervalMs: number): Ben
           }
         })();
         await sleep(WARM_UP_MS);
-        for (let sample = 0; sample < SAMPLES; sample++) {
-          await spacing();
+        for (const pause of evenlySpreadPauses(SAMPLES, maxSpacingMs)) {
+          await sleep(pause);
           pending += 1;
           await stream.write(1, true);
           await waitFor(() => pending <= 0, { timeoutMs: 30_000, intervalMs: 5, message: 'bare loop did not read the record' });
