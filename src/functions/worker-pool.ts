@@ -9,10 +9,10 @@ export type AcquireResult = { readonly kind: 'ready'; readonly environment: Exec
  * A new invocation that finds every environment busy waits for one of them instead of starting another when its
  * expected wait — the invocations queued before it, plus itself, times the recent average time an environment spent
  * on an event, spread over the busy environments — is at most a tenth of what starting an environment takes.
- * Starting one costs a worker thread (about 9 MB resident and 90 ms of CPU before the module even loads), so a
- * no-op handler at concurrency 16 runs on a few warm environments, while a handler that holds its environment
- * longer (I/O of 20 ms, say) gets new environments at once, as on Lambda. An invocation waits at most a tenth of
- * a cold start, then starts an environment.
+ * Starting one costs a worker thread (about 9 MB resident and 15–90 ms of CPU before the module even loads, the
+ * more the busier the machine), so a no-op handler at concurrency 16 runs on a few warm environments, while a
+ * handler that holds its environment longer (I/O of 20 ms, say) gets new environments at once, as on Lambda. An
+ * invocation waits at most a tenth of a cold start, then starts an environment.
  *
  * The time on an event is measured inside the environment. Seen from this thread an invocation also holds its
  * environment while the answer waits for this thread to be free; another environment would wait for it just the
@@ -70,7 +70,7 @@ export class WorkerPool {
     private readonly idleTimeoutMs: number,
     /** Milliseconds on a monotonic clock; tests pass their own. */
     private readonly now: () => number = () => performance.now(),
-    /** Environments that may start at once: starting one keeps a core busy for about 90 ms. */
+    /** Environments that may start at once: starting one keeps a core busy for 15–90 ms. */
     private readonly maxConcurrentStarts: number = Math.max(MIN_CONCURRENT_STARTS, availableParallelism()),
   ) {}
 
